@@ -1,0 +1,37 @@
+# Two commands for a fresh machine with Python 3.11+:
+#   make run    set up, migrate, load the demo and serve http://127.0.0.1:8000
+#   make test   set up and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The tests never need a real secret; the site itself refuses to start without one unless DEBUG.
+TEST_ENV := SECRET_KEY=$${SECRET_KEY:-insecure-test-only}
+
+.PHONY: run test install browser lint
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+run: install
+	DEBUG=true $(BIN)/python manage.py migrate
+	DEBUG=true $(BIN)/python manage.py load_demo --demo-account
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; install it when it is missing.
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Chromium for the browser tests (apt-get)..."; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(TEST_ENV) $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,33 @@
+"""Editing places in the Django admin: sections and photos inline on the place form."""
+
+from django.contrib import admin
+
+from places.models import Photo, Place, Section
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    extra = 0
+    fields = ["kind", "body"]
+
+
+class PhotoInline(admin.StackedInline):
+    model = Photo
+    extra = 0
+    fields = ["image", "alt_text", "caption", "credit", "position"]
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "kind", "town", "country", "status", "updated"]
+    list_filter = ["status", "kind", "category", "country"]
+    list_select_related = ["town"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["town"]
+    inlines = [SectionInline, PhotoInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "category", "subtitle", "status", "featured"]}),
+        ("Where", {"fields": ["town", "country", "latitude", "longitude"]}),
+    ]
+    view_on_site = True

@@ -1,0 +1,8 @@
+"""The places app: place pages, nearby lists and their editing in the admin."""
+
+from django.apps import AppConfig
+
+
+class PlacesConfig(AppConfig):
+    name = "places"
+    verbose_name = "Places"

@@ -1,0 +1,88 @@
+"""Load the demo: the KarLag Museum, the places near it, and our texts about them."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from places.models import Place, Section
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_ACCOUNT = "contributor"
+
+
+def demo_places():
+    """The demo's places, areas first so that sights can name their town."""
+    facts = json.loads((DEMO_DIR / "karaganda.json").read_text(encoding="utf-8"))["places"]
+    return sorted(facts, key=lambda place: place["kind"] != Place.Kind.AREA)
+
+
+def demo_texts():
+    return json.loads((DEMO_DIR / "texts.json").read_text(encoding="utf-8"))
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo places around the KarLag Museum (published, with texts). "
+        "Safe to run again: it updates what it created before."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo-account",
+            action="store_true",
+            help=f'Also create the local-only contributor "{DEMO_ACCOUNT}" (needs DEBUG=true).',
+        )
+
+    @transaction.atomic
+    def handle(self, *args, demo_account=False, **options):
+        if demo_account and not settings.DEBUG:
+            raise CommandError("--demo-account creates a known password: only with DEBUG=true.")
+        texts = demo_texts()
+        by_slug = {}
+        for fact in demo_places():
+            town = by_slug[fact["town"]] if fact.get("town") else None
+            place, _ = Place.objects.update_or_create(
+                slug=fact["slug"],
+                defaults={
+                    "name": fact["name"],
+                    "kind": fact["kind"],
+                    "category": fact["category"],
+                    "subtitle": fact.get("subtitle", ""),
+                    "town": town,
+                    "country": fact.get("country", ""),
+                    "latitude": fact["latitude"],
+                    "longitude": fact["longitude"],
+                    "featured": fact.get("featured", False),
+                    "status": Place.Status.PUBLISHED,
+                },
+            )
+            by_slug[place.slug] = place
+            for key, body in texts.get(place.slug, {}).items():
+                Section.objects.update_or_create(
+                    place=place, kind=Section.Kind[key.upper()], defaults={"body": body}
+                )
+        self.stdout.write(self.style.SUCCESS(f"Loaded {len(by_slug)} demo places."))
+        if demo_account:
+            self._create_demo_account()
+        else:
+            self.stdout.write(
+                "To edit them, create an account with `python manage.py createsuperuser`, "
+                "or run `load_demo --demo-account` in development."
+            )
+
+    def _create_demo_account(self):
+        user, _ = User.objects.get_or_create(username=DEMO_ACCOUNT)
+        user.is_staff = True
+        user.set_password(DEMO_ACCOUNT)
+        user.save()
+        user.groups.add(Group.objects.get(name="Contributors"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f'Contributor login: "{DEMO_ACCOUNT}" / "{DEMO_ACCOUNT}" at /admin/ '
+                "(local development only)."
+            )
+        )

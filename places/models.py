@@ -1,0 +1,242 @@
+"""Places, their text sections and photos, and the old slugs that redirect to them."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+
+from places import geo
+from places.markup import render_markdown
+
+LATITUDE_MESSAGE = "Latitude must be between -90 and 90 degrees (north is positive)."
+LONGITUDE_MESSAGE = "Longitude must be between -180 and 180 degrees (east is positive)."
+
+
+class PlaceQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Place.Status.PUBLISHED)
+
+    def for_page(self):
+        """Everything a place page shows about the place itself, in three queries."""
+        return self.select_related("town").prefetch_related(
+            Prefetch("sections", queryset=Section.objects.exclude(body_html="")),
+            "photos",
+        )
+
+    def nearby(self, latitude, longitude, radius_km, limit, exclude_pk=None):
+        """The `limit` places nearest to a point within `radius_km`, nearest first.
+
+        One query: the grid cells that cover the search box are contiguous ranges of the
+        indexed `cell` column, and the box's edges prune inside them; exact great-circle
+        distances then rank what the box holds.
+        """
+        south, north, intervals = geo.search_box(latitude, longitude, radius_km)
+        in_cells = Q()
+        for first, last in geo.cell_ranges(south, north, intervals):
+            in_cells |= Q(cell__range=(first, last))
+        in_longitudes = Q()
+        for west, east in intervals:
+            in_longitudes |= Q(longitude__range=(west, east))
+        candidates = (
+            self.filter(in_cells, in_longitudes, latitude__range=(south, north))
+            .exclude(pk=exclude_pk)
+            .only("name", "slug", "kind", "category", "latitude", "longitude")
+        )
+        found = []
+        for place in candidates:
+            place.distance_km = geo.haversine_km(
+                latitude, longitude, place.latitude, place.longitude
+            )
+            if place.distance_km <= radius_km:
+                found.append(place)
+        found.sort(key=lambda place: (place.distance_km, place.name, place.pk))
+        return found[:limit]
+
+
+class Place(models.Model):
+    class Kind(models.TextChoices):
+        SIGHT = "sight", "Sight"
+        AREA = "area", "Town or district"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, help_text="The place's address: /places/<slug>/.")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.SIGHT)
+    category = models.CharField(max_length=100, help_text='What the place is, e.g. "Museum".')
+    subtitle = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='Leave empty to show "<category> in <town>, <country>".',
+    )
+    town = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": Kind.AREA},
+        help_text="The town or district the place belongs to.",
+    )
+    country = models.CharField(max_length=100, blank=True)
+    latitude = models.FloatField(
+        validators=[
+            MinValueValidator(-90, LATITUDE_MESSAGE),
+            MaxValueValidator(90, LATITUDE_MESSAGE),
+        ],
+        help_text="WGS84 degrees, e.g. 49.679.",
+    )
+    longitude = models.FloatField(
+        validators=[
+            MinValueValidator(-180, LONGITUDE_MESSAGE),
+            MaxValueValidator(180, LONGITUDE_MESSAGE),
+        ],
+        help_text="WGS84 degrees, e.g. 72.6855.",
+    )
+    # Derived from the coordinates on save; see geo.cell_of and PlaceQuerySet.nearby.
+    cell = models.IntegerField(editable=False)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    featured = models.BooleanField(default=False, help_text="Show on the home page.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90),
+                name="places_place_latitude_range",
+                violation_error_message=LATITUDE_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+                name="places_place_longitude_range",
+                violation_error_message=LONGITUDE_MESSAGE,
+            ),
+        ]
+        indexes = [
+            # PlaceQuerySet.nearby: cell ranges, with the box edges checked inside the index.
+            models.Index(fields=["cell", "latitude", "longitude"], name="places_place_cell_idx"),
+            # The home page's "recently added" list.
+            models.Index(fields=["status", "-created"], name="places_place_recent_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("places:detail", args=[self.slug])
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def display_subtitle(self):
+        if self.subtitle:
+            return self.subtitle
+        where = ", ".join(part for part in (self.town and self.town.name, self.country) if part)
+        return f"{self.category} in {where}" if where else self.category
+
+    @property
+    def coordinates(self):
+        return geo.format_coordinates(self.latitude, self.longitude)
+
+    @property
+    def openstreetmap_url(self):
+        lat, lon = self.latitude, self.longitude
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}"
+
+    def clean(self):
+        if self.town_id and self.town_id == self.pk:
+            raise ValidationError({"town": "A place cannot be its own town."})
+
+    def save(self, *args, **kwargs):
+        self.cell = geo.cell_of(self.latitude, self.longitude)
+        if "update_fields" in kwargs and {"latitude", "longitude"} & set(kwargs["update_fields"]):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "cell"}
+        old_slug = (
+            Place.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if self.pk
+            else None
+        )
+        super().save(*args, **kwargs)
+        # A slug belongs to one place: the place now holding it no longer redirects from it.
+        SlugRedirect.objects.filter(old_slug=self.slug).delete()
+        if old_slug and old_slug != self.slug:
+            SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"place": self})
+
+
+class SlugRedirect(models.Model):
+    """A slug a place used to have: its old address redirects to the current one."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="old_slugs")
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.place.slug}"
+
+
+class Section(models.Model):
+    """One titled part of a place's text; a place has at most one of each kind."""
+
+    class Kind(models.IntegerChoices):
+        # The values give the order in which sections appear on the page.
+        DESCRIPTION = 1, "Description"
+        HISTORY = 2, "History"
+        CULTURE = 3, "Culture"
+        PRACTICAL = 4, "Practical"
+        DID_YOU_KNOW = 5, "Did you know?"
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="sections")
+    kind = models.PositiveSmallIntegerField(choices=Kind)
+    body = models.TextField(
+        blank=True, help_text="Plain paragraphs separated by blank lines; Markdown is allowed."
+    )
+    # Rendered from `body` on save and sanitised, so pages never render raw input.
+    body_html = models.TextField(editable=False, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "kind"],
+                name="places_section_one_per_kind",
+                violation_error_message="This place already has a section of this kind.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.place} — {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+
+class Photo(models.Model):
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="photos/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    alt_text = models.CharField(
+        max_length=200, help_text="What the photo shows, for people who cannot see it."
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    credit = models.CharField(max_length=200, blank=True, help_text="Author and licence.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="The first photo leads the page.")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.caption or self.alt_text
