@@ -64,13 +64,17 @@ class Place(models.Model):
         PUBLISHED = "published", "Published"
 
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True, help_text="The place's address: /places/<slug>/.")
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The last part of the page address: /places/this-slug/.",
+    )
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.SIGHT)
     category = models.CharField(max_length=100, help_text='What the place is, e.g. "Museum".')
     subtitle = models.CharField(
         max_length=200,
         blank=True,
-        help_text='Leave empty to show "<category> in <town>, <country>".',
+        help_text='Leave empty for "Category in Town, Country", made from the fields below.',
     )
     town = models.ForeignKey(
         "self",
@@ -129,8 +133,27 @@ class Place(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.cell = geo.cell_of(self.latitude, self.longitude)
+        if "update_fields" in kwargs and {"latitude", "longitude"} & set(kwargs["update_fields"]):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "cell"}
+        old_slug = (
+            Place.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if self.pk
+            else None
+        )
+        super().save(*args, **kwargs)
+        # A slug belongs to one place: the place now holding it no longer redirects from it.
+        SlugRedirect.objects.filter(old_slug=self.slug).delete()
+        if old_slug and old_slug != self.slug:
+            SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"place": self})
+
     def get_absolute_url(self):
         return reverse("places:detail", args=[self.slug])
+
+    def clean(self):
+        if self.town_id and self.town_id == self.pk:
+            raise ValidationError({"town": "A place cannot be its own town."})
 
     @property
     def is_published(self):
@@ -151,25 +174,6 @@ class Place(models.Model):
     def openstreetmap_url(self):
         lat, lon = self.latitude, self.longitude
         return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}"
-
-    def clean(self):
-        if self.town_id and self.town_id == self.pk:
-            raise ValidationError({"town": "A place cannot be its own town."})
-
-    def save(self, *args, **kwargs):
-        self.cell = geo.cell_of(self.latitude, self.longitude)
-        if "update_fields" in kwargs and {"latitude", "longitude"} & set(kwargs["update_fields"]):
-            kwargs["update_fields"] = {*kwargs["update_fields"], "cell"}
-        old_slug = (
-            Place.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
-            if self.pk
-            else None
-        )
-        super().save(*args, **kwargs)
-        # A slug belongs to one place: the place now holding it no longer redirects from it.
-        SlugRedirect.objects.filter(old_slug=self.slug).delete()
-        if old_slug and old_slug != self.slug:
-            SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"place": self})
 
 
 class SlugRedirect(models.Model):
@@ -232,7 +236,9 @@ class Photo(models.Model):
     )
     caption = models.CharField(max_length=300, blank=True)
     credit = models.CharField(max_length=200, blank=True, help_text="Author and licence.")
-    position = models.PositiveSmallIntegerField(default=0, help_text="The first photo leads the page.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="The first photo leads the page."
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

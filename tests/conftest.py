@@ -1,0 +1,49 @@
+"""Fixtures shared by the test modules: places, the demo, and a logged-in contributor."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.utils.text import slugify
+
+from places.models import Place
+
+
+@pytest.fixture(autouse=True)
+def _source_static_files_and_temporary_media(settings, tmp_path):
+    # Production serves hashed files made by collectstatic; tests read the sources.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_place(db):
+    def make(name="A place", latitude=49.68, longitude=72.69, **fields):
+        fields.setdefault("slug", slugify(name))
+        fields.setdefault("category", "Museum")
+        fields.setdefault("status", Place.Status.PUBLISHED)
+        return Place.objects.create(name=name, latitude=latitude, longitude=longitude, **fields)
+
+    return make
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def contributor(db):
+    user = User.objects.create_user("editor", password="a long passphrase", is_staff=True)
+    user.groups.add(Group.objects.get(name="Contributors"))
+    return user
+
+
+@pytest.fixture
+def contributor_client(client, contributor):
+    client.force_login(contributor)
+    return client

@@ -1,0 +1,212 @@
+"""Contributors edit places in the admin: inline sections and photos, validation, permissions."""
+
+import io
+
+import pytest
+from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from places.models import Photo, Place, Section
+from tests.pages import text
+
+ADD_URL = "/admin/places/place/add/"
+
+
+def new_place_form(**overrides):
+    data = {
+        "name": "Karaganda Ecological Museum",
+        "slug": "karaganda-ecological-museum",
+        "kind": "sight",
+        "category": "Museum",
+        "subtitle": "",
+        "status": "published",
+        "town": "",
+        "country": "Kazakhstan",
+        "latitude": "49.8",
+        "longitude": "73.1",
+        "sections-TOTAL_FORMS": "1",
+        "sections-INITIAL_FORMS": "0",
+        "sections-0-kind": "1",
+        "sections-0-body": "A museum about the steppe.\n\nSecond paragraph.",
+        "photos-TOTAL_FORMS": "0",
+        "photos-INITIAL_FORMS": "0",
+    }
+    return {**data, **overrides}
+
+
+def current_form(response):
+    """The admin change form as the browser would post it back unchanged."""
+    data = {}
+    all_forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        all_forms += [inline.formset.management_form, *inline.formset.forms]
+    for form in all_forms:
+        for field in form:
+            value = field.value()
+            if value is None or isinstance(field.field, forms.FileField):
+                continue
+            if isinstance(value, bool):
+                if value:
+                    data[field.html_name] = "on"
+                continue
+            data[field.html_name] = value
+    return data
+
+
+def png_upload(name="photo.png"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_contributor_adds_a_place_with_a_section_and_it_is_published(contributor_client, client):
+    response = contributor_client.post(ADD_URL, new_place_form())
+
+    assert response.status_code == 302
+    place = Place.objects.get(slug="karaganda-ecological-museum")
+    assert (
+        place.sections.get().body_html
+        == "<p>A museum about the steppe.</p>\n<p>Second paragraph.</p>"
+    )
+    page = client.get("/places/karaganda-ecological-museum/").content.decode()
+    assert "A museum about the steppe." in page
+
+
+def test_contributor_changes_the_text_of_a_demo_place(contributor_client, demo):
+    museum = Place.objects.get(slug="karlag-museum")
+    url = f"/admin/places/place/{museum.pk}/change/"
+    data = current_form(contributor_client.get(url))
+    index = next(i for i in range(5) if data[f"sections-{i}-kind"] == Section.Kind.HISTORY)
+    data[f"sections-{index}-body"] = "Rewritten history paragraph."
+
+    response = contributor_client.post(url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    page = contributor_client.get("/places/karlag-museum/").content.decode()
+    assert "Rewritten history paragraph." in page
+    assert museum.sections.count() == 5
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("latitude", "91", "Latitude must be between -90 and 90 degrees"),
+        ("latitude", "-90.5", "Latitude must be between -90 and 90 degrees"),
+        ("longitude", "180.01", "Longitude must be between -180 and 180 degrees"),
+        ("longitude", "east", "Enter a number."),
+        ("latitude", "nan", "Enter a number."),
+    ],
+)
+def test_wrong_coordinate_is_refused_with_a_message_and_nothing_saved(
+    contributor_client, field, value, message
+):
+    response = contributor_client.post(ADD_URL, new_place_form(**{field: value}))
+
+    assert response.status_code == 200
+    assert message in text(response.content.decode())
+    assert not Place.objects.exists()
+    assert not Section.objects.exists()
+
+
+def test_second_section_of_the_same_kind_is_refused(contributor_client):
+    form = new_place_form(
+        **{"sections-TOTAL_FORMS": "2", "sections-1-kind": "1", "sections-1-body": "Again."}
+    )
+
+    response = contributor_client.post(ADD_URL, form)
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for kind" in text(response.content.decode())
+    assert not Place.objects.exists()
+
+
+def test_photo_upload_shows_first_photo_on_the_page(contributor_client, client):
+    form = new_place_form(
+        **{
+            "photos-TOTAL_FORMS": "1",
+            "photos-0-image": png_upload(),
+            "photos-0-alt_text": "Museum entrance in summer",
+            "photos-0-caption": "The entrance",
+            "photos-0-credit": "Photo: A. Editor, CC BY-SA 4.0",
+            "photos-0-position": "0",
+        }
+    )
+
+    assert contributor_client.post(ADD_URL, form).status_code == 302
+
+    photo = Photo.objects.get()
+    assert (photo.width, photo.height) == (40, 30)
+    page = client.get("/places/karaganda-ecological-museum/").content.decode()
+    assert (
+        f'<img src="{photo.image.url}" alt="Museum entrance in summer" width="40" height="30">'
+        in page
+    )
+    assert "CC BY-SA 4.0" in page
+
+
+def test_upload_that_is_not_an_image_is_refused(contributor_client):
+    fake = SimpleUploadedFile("photo.jpg", b"<svg onload=alert(1)>", content_type="image/jpeg")
+    form = new_place_form(
+        **{
+            "photos-TOTAL_FORMS": "1",
+            "photos-0-image": fake,
+            "photos-0-alt_text": "x",
+            "photos-0-position": "0",
+        }
+    )
+
+    response = contributor_client.post(ADD_URL, form)
+
+    assert response.status_code == 200
+    assert "Upload a valid image." in text(response.content.decode())
+    assert not Place.objects.exists()
+    assert not Photo.objects.exists()
+
+
+def test_renaming_in_the_admin_keeps_the_old_address_working(contributor_client, client, demo):
+    zoo = Place.objects.get(slug="karagandy-zoo")
+    url = f"/admin/places/place/{zoo.pk}/change/"
+    data = {**current_form(contributor_client.get(url)), "slug": "karaganda-zoo"}
+
+    assert contributor_client.post(url, data).status_code == 302
+
+    assert client.get("/places/karagandy-zoo/")["Location"] == "/places/karaganda-zoo/"
+
+
+def test_contributor_cannot_delete_places_or_manage_users(contributor_client, demo):
+    museum = Place.objects.get(slug="karlag-museum")
+
+    assert contributor_client.get(f"/admin/places/place/{museum.pk}/delete/").status_code == 403
+    assert (
+        contributor_client.post(
+            f"/admin/places/place/{museum.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert contributor_client.get("/admin/auth/user/").status_code == 403
+    assert contributor_client.get("/admin/auth/group/").status_code == 403
+    assert Place.objects.filter(pk=museum.pk).exists()
+
+
+def test_place_list_is_searchable_and_filterable(contributor_client, demo):
+    Place.objects.filter(slug="karagandy-arena").update(status=Place.Status.DRAFT)
+
+    def listed(query):
+        response = contributor_client.get(f"/admin/places/place/?{query}")
+        return {place.name for place in response.context["cl"].result_list}
+
+    assert listed("q=cathedral") == {
+        "Cathedral of Our Lady of Fatima, Karaganda",
+        "Orthodox cathedral in Karaganda",
+        "St. Joseph's Cathedral in Karaganda",
+    }
+    assert listed("category=Zoo") == {"Karagandy Zoo"}
+    assert listed("status__exact=draft") == {"Karagandy Arena"}
+    assert listed("country=Kazakhstan&kind__exact=area") == {
+        "Shakhtīnsk Qalasy",
+        "Sorang Qalasy",
+        "Zheleznodorozhnyy Rayon",
+        "Kirovskiy Rayon",
+        "Metallurgicheskiy Rayon",
+    }

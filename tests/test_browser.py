@@ -1,0 +1,52 @@
+"""A contributor in a real browser: the admin's scripts fill the slug and add a section inline."""
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from places.models import Place
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the test
+    # makes between browser steps are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
+def test_contributor_creates_a_place_with_a_prefilled_slug_and_a_section(
+    page, live_server, contributor
+):
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/places/place/add/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "a long passphrase")
+    page.click("input[type=submit]")
+
+    # The admin fills the slug from the name, transliterated, as the name is typed and left.
+    page.locator("#id_name").press_sequentially("Парк Долинки")
+    page.press("#id_name", "Tab")
+    assert page.input_value("#id_slug") == "park-dolinki"
+
+    page.fill("#id_category", "Park")
+    page.select_option("#id_status", "published")
+    page.fill("#id_latitude", "49.68")
+    page.fill("#id_longitude", "72.69")
+    page.click("#sections-group .add-row a")
+    page.select_option("#id_sections-0-kind", "1")
+    page.fill("#id_sections-0-body", "A quiet park in the village of *Dolinka*.")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    assert Place.objects.get(slug="park-dolinki").sections.count() == 1
+    page.goto(f"{live_server.url}/places/park-dolinki/")
+    assert page.inner_text("h1") == "Парк Долинки"
+    assert page.inner_text(".place-section p") == "A quiet park in the village of Dolinka."
+    assert page.inner_html(".place-section p").count("<em>Dolinka</em>") == 1

@@ -1,0 +1,159 @@
+"""The nearby list: the true nearest published places, by great-circle distance."""
+
+import random
+
+import pytest
+from haversine import Unit, haversine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from places.models import Place
+from tests.pages import nearby_items
+
+
+def expected_nearby(origin, places, radius_km, limit):
+    """Brute force with the independent haversine package."""
+    rows = []
+    for place in places:
+        km = haversine(
+            (origin.latitude, origin.longitude),
+            (place.latitude, place.longitude),
+            unit=Unit.KILOMETERS,
+        )
+        if place.pk != origin.pk and place.is_published and km <= radius_km:
+            rows.append((km, place.name, place.pk))
+    return sorted(rows)[:limit]
+
+
+def test_nearby_lists_the_nearest_published_places_sorted_with_distances(client, make_place):
+    rng = random.Random(7)
+    origin = make_place("Origin", 49.68, 72.69)
+    others = [
+        make_place(
+            f"Sight {i}",
+            49.68 + rng.uniform(-0.6, 0.6),
+            72.69 + rng.uniform(-0.9, 0.9),
+            status=rng.choice([Place.Status.PUBLISHED] * 4 + [Place.Status.DRAFT]),
+        )
+        for i in range(60)
+    ]
+
+    page = client.get(origin.get_absolute_url()).content.decode()
+
+    expected = expected_nearby(origin, others, 50, 30)
+    assert nearby_items(page) == [
+        (name, f"{km:.1f}".removesuffix(".0") + " km") for km, name, _ in expected
+    ]
+    assert 0 < len(expected)
+
+
+def test_radius_cuts_off_and_the_place_itself_and_drafts_are_left_out(client, make_place):
+    origin = make_place("Origin", 0.0, 0.0)
+    make_place("Same spot", 0.0, 0.0)
+    make_place("Just inside", 0.0, 0.449)  # 49.93 km along the equator
+    make_place("Just outside", 0.0, 0.451)  # 50.15 km
+    make_place("Draft next door", 0.0, 0.01, status=Place.Status.DRAFT)
+
+    names = [
+        name for name, _ in nearby_items(client.get(origin.get_absolute_url()).content.decode())
+    ]
+
+    assert names == ["Same spot", "Just inside"]
+
+
+def test_radius_and_limit_come_from_settings(client, make_place, settings):
+    settings.PLACES_NEARBY_RADIUS_KM = 10
+    settings.PLACES_NEARBY_LIMIT = 2
+    origin = make_place("Origin", 0.0, 0.0)
+    for i, lon in enumerate([0.01, 0.02, 0.03, 0.2]):
+        make_place(f"P{i}", 0.0, lon)
+
+    names = [
+        name for name, _ in nearby_items(client.get(origin.get_absolute_url()).content.decode())
+    ]
+
+    assert names == ["P0", "P1"]
+
+
+def test_towns_and_districts_are_listed_apart_from_sights(client, make_place):
+    origin = make_place("Origin", 0.0, 0.0)
+    make_place("Village", 0.0, 0.01, kind=Place.Kind.AREA, category="Village")
+    make_place("Statue", 0.0, 0.02)
+
+    page = client.get(origin.get_absolute_url()).content.decode()
+
+    sights, areas = page.split("Towns and districts")
+    assert [n for n, _ in nearby_items(sights)] == ["Statue"]
+    assert [n for n, _ in nearby_items(areas)] == ["Village"]
+
+
+def test_places_across_the_antimeridian_are_neighbours(client, make_place):
+    origin = make_place("East edge", 0.0, 179.9)
+    make_place("West edge", 0.0, -179.9)
+
+    page = client.get(origin.get_absolute_url()).content.decode()
+
+    assert nearby_items(page) == [("West edge", "22.2 km")]
+
+
+def test_places_around_the_pole_are_neighbours(client, make_place):
+    origin = make_place("Pole camp", 89.9, 0.0)
+    make_place("Other side", 89.9, 180.0)  # 22.2 km across the pole
+
+    page = client.get(origin.get_absolute_url()).content.decode()
+
+    assert nearby_items(page) == [("Other side", "22.2 km")]
+
+
+def test_town_page_lists_all_places_near_the_town_by_distance(client, make_place, settings):
+    settings.PLACES_NEARBY_LIMIT = 1
+    town = make_place("Town", 0.0, 0.0, kind=Place.Kind.AREA, category="City")
+    museum = make_place("Museum", 0.0, 0.01, town=town)
+    make_place("Park", 0.0, 0.1)
+
+    page = client.get(museum.get_absolute_url()).content.decode()
+    assert '<a href="/places/town/nearby/">Discover all places nearby (Town)</a>' in page
+
+    listing = client.get("/places/town/nearby/").content.decode()
+    assert nearby_items(listing) == [("Museum", "1.1 km"), ("Park", "11.1 km")]
+
+
+coordinates = st.tuples(
+    st.floats(min_value=-90, max_value=90), st.floats(min_value=-180, max_value=180)
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    origin=coordinates,
+    offsets=st.lists(
+        st.tuples(st.floats(min_value=-3, max_value=3), st.floats(min_value=-3, max_value=3)),
+        max_size=30,
+    ),
+    radius=st.sampled_from([1, 50, 200, 20000]),
+    limit=st.integers(min_value=1, max_value=40),
+)
+def test_lookup_equals_brute_force_on_random_data(origin, offsets, radius, limit):
+    Place.objects.all().delete()
+    lat, lon = origin
+    places = [
+        Place.objects.create(
+            name=f"P{i}",
+            slug=f"p{i}",
+            category="Test",
+            status=Place.Status.PUBLISHED,
+            latitude=max(-90, min(90, lat + dlat)),
+            longitude=(lon + dlon + 180) % 360 - 180,
+        )
+        for i, (dlat, dlon) in enumerate(offsets)
+    ]
+    centre = Place(latitude=lat, longitude=lon, status=Place.Status.PUBLISHED)
+
+    found = Place.objects.published().nearby(lat, lon, radius, limit)
+
+    expected = expected_nearby(centre, places, radius, limit)
+    assert [p.pk for p in found] == [pk for _, _, pk in expected]
+    assert [p.distance_km for p in found] == pytest.approx([km for km, _, _ in expected], abs=1e-6)

@@ -1,0 +1,109 @@
+"""What a visitor sees on a place page, and how unknown, unpublished and renamed places behave."""
+
+from places.models import Place, Section, SlugRedirect
+from tests.pages import h1_count, text
+
+
+def test_place_page_shows_name_subtitle_sections_in_order_and_location(client, make_place):
+    town = make_place("Shakhtinsk", 49.707, 72.593, kind=Place.Kind.AREA, category="City")
+    museum = make_place("Camp museum", town=town, country="Kazakhstan")
+    # Created out of order, and one left empty: the page orders them and leaves it out.
+    for kind, body in [
+        (Section.Kind.DID_YOU_KNOW, "Built by prisoners."),
+        (Section.Kind.DESCRIPTION, "A *history* museum."),
+        (Section.Kind.CULTURE, ""),
+        (Section.Kind.HISTORY, "Opened in 2001."),
+    ]:
+        museum.sections.create(kind=kind, body=body)
+
+    page = client.get("/places/camp-museum/").content.decode()
+
+    assert h1_count(page) == 1
+    assert "<h1>Camp museum</h1>" in page
+    assert "Museum in Shakhtinsk, Kazakhstan" in text(page)
+    headings = [h for h in ["Description", "History", "Culture", "Did you know?"] if h in page]
+    assert headings == ["Description", "History", "Did you know?"]
+    assert page.index("Description") < page.index("History") < page.index("Did you know?")
+    assert "A <em>history</em> museum." in page
+    assert "49.68° N, 72.69° E" in text(page)
+    assert "https://www.openstreetmap.org/?mlat=49.68&amp;mlon=72.69" in page
+
+
+def test_contributor_subtitle_replaces_the_generated_one(client, make_place):
+    make_place("KarLag Museum", slug="karlag-museum", subtitle="Museum of repression history")
+
+    page = client.get("/places/karlag-museum/").content.decode()
+
+    assert "Museum of repression history" in page
+    assert "Museum in" not in page
+
+
+def test_section_markup_is_sanitised(client, make_place):
+    place = make_place()
+    place.sections.create(
+        kind=Section.Kind.DESCRIPTION,
+        body='Hi <script>alert("x")</script> [link](javascript:alert(1)) <b onclick="x()">b</b>',
+    )
+
+    page = client.get(place.get_absolute_url()).content.decode()
+
+    assert "<script>alert" not in page
+    assert "javascript:" not in page
+    assert "onclick" not in page
+
+
+def test_unknown_slug_is_a_404_page(client, db):
+    response = client.get("/places/no-such-place/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_unpublished_place_is_404(client, make_place):
+    make_place("Secret", status=Place.Status.DRAFT)
+
+    assert client.get("/places/secret/").status_code == 404
+    assert client.get("/places/secret/nearby/").status_code == 404
+
+
+def test_renamed_place_old_slug_redirects_permanently(client, make_place):
+    place = make_place("Old name")
+    place.slug = "new-name"
+    place.save()
+
+    response = client.get("/places/old-name/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/places/new-name/"
+    assert client.get("/places/old-name/nearby/")["Location"] == "/places/new-name/nearby/"
+
+
+def test_slug_reused_by_another_place_stops_redirecting(client, make_place):
+    renamed = make_place("First")
+    renamed.slug = "first-renamed"
+    renamed.save()
+
+    make_place("First")
+
+    assert client.get("/places/first/").status_code == 200
+    assert not SlugRedirect.objects.filter(old_slug="first").exists()
+
+
+def test_page_query_count_does_not_grow_with_nearby_places_or_sections(
+    client, make_place, django_assert_num_queries
+):
+    lonely = make_place("Lonely", 10.0, 10.0)
+    busy = make_place("Busy", 49.68, 72.69)
+    for kind in Section.Kind:
+        busy.sections.create(kind=kind, body=f"Text for {kind.label}.")
+    for i in range(40):
+        make_place(f"Neighbour {i}", 49.68 + i * 0.005, 72.69, kind=Place.Kind.SIGHT)
+    for i in range(5):
+        make_place(f"Town {i}", 49.6 - i * 0.01, 72.6, kind=Place.Kind.AREA)
+
+    # The place, its sections, its photos, and the nearby places: four queries either way.
+    with django_assert_num_queries(4):
+        client.get(lonely.get_absolute_url())
+    with django_assert_num_queries(4):
+        page = client.get(busy.get_absolute_url()).content.decode()
+    assert page.count('class="distance"') == 30

@@ -1,0 +1,65 @@
+"""Site-wide guarantees: migrations, page structure, database constraints, settings."""
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+
+from places.models import Place
+from tests.pages import h1_count
+
+
+def test_no_pending_migrations(db):
+    call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())
+
+
+def test_every_public_page_is_200_with_one_h1(client, demo, django_assert_max_num_queries):
+    urls = ["/"]
+    for place in Place.objects.all():
+        urls += [place.get_absolute_url(), f"{place.get_absolute_url()}nearby/"]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert h1_count(response.content.decode()) == 1, url
+
+
+def test_home_page_lists_featured_and_recent_places(client, demo, django_assert_num_queries):
+    with django_assert_num_queries(2):  # featured, recent
+        page = client.get("/").content.decode()
+
+    featured, recent = page.split("Recently added")
+    assert '<a href="/places/karlag-museum/">KarLag Museum</a>' in featured
+    assert recent.count("<li>") == 12
+
+
+def test_404_page_has_one_h1(client, db):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert h1_count(response.content.decode()) == 1
+
+
+@pytest.mark.parametrize(("latitude", "longitude"), [(90.5, 0), (-91, 0), (0, 180.5), (0, -200)])
+def test_database_refuses_coordinates_out_of_range(db, latitude, longitude):
+    place = Place.objects.create(name="Edge", slug="edge", category="Test", latitude=0, longitude=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Place.objects.filter(pk=place.pk).update(latitude=latitude, longitude=longitude)
+
+
+def test_site_refuses_to_start_without_a_secret_key_unless_debug():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='guide.settings'; django.setup()"
+    )
+
+    refused = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    debug = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "DEBUG": "true"}, capture_output=True, text=True
+    )
+
+    assert refused.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in refused.stderr
+    assert debug.returncode == 0, debug.stderr
