@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from places.models import Photo, Place, Section
+from places.models import AlternateName, Photo, Place, Section
 
 
 class SectionInline(admin.StackedInline):
@@ -17,6 +17,13 @@ class PhotoInline(admin.StackedInline):
     fields = ["image", "alt_text", "caption", "credit", "position"]
 
 
+class AlternateNameInline(admin.TabularInline):
+    model = AlternateName
+    extra = 0
+    verbose_name = "other name"
+    verbose_name_plural = "Other names (other scripts, languages, former names)"
+
+
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
     list_display = ["name", "category", "kind", "town", "country", "status", "updated"]
@@ -25,9 +32,10 @@ class PlaceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["town"]
-    inlines = [SectionInline, PhotoInline]
+    inlines = [SectionInline, PhotoInline, AlternateNameInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "category", "subtitle", "status", "featured"]}),
         ("Where", {"fields": ["town", "country", "latitude", "longitude"]}),
+        ("Source", {"fields": ["external_id"], "classes": ["collapse"]}),
     ]
     view_on_site = True

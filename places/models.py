@@ -104,6 +104,11 @@ class Place(models.Model):
     cell = models.IntegerField(editable=False)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     featured = models.BooleanField(default=False, help_text="Show on the home page.")
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='The id in the source it was imported from, e.g. "geonames:1519327".',
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -122,10 +127,22 @@ class Place(models.Model):
                 name="places_place_longitude_range",
                 violation_error_message=LONGITUDE_MESSAGE,
             ),
+            # Imports update the place with the same external id instead of adding another.
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="places_place_external_id_unique",
+                violation_error_message="Another place was imported with this external id.",
+            ),
         ]
         indexes = [
-            # PlaceQuerySet.nearby: cell ranges, with the box edges checked inside the index.
-            models.Index(fields=["cell", "latitude", "longitude"], name="places_place_cell_idx"),
+            # PlaceQuerySet.nearby: ranges of published cells; the coordinates in the index
+            # let the distance test run without reading the table.
+            models.Index(
+                fields=["cell", "latitude", "longitude"],
+                condition=Q(status="published"),
+                name="places_place_cell_idx",
+            ),
             # The home page's "recently added" list.
             models.Index(fields=["status", "-created"], name="places_place_recent_idx"),
         ]
@@ -185,6 +202,21 @@ class SlugRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_slug} → {self.place.slug}"
+
+
+class AlternateName(models.Model):
+    """Another name of a place: in another script or language, or a former name."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["place", "name"], name="places_alternatename_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class Section(models.Model):

@@ -31,6 +31,9 @@ def new_place_form(**overrides):
         "sections-0-body": "A museum about the steppe.\n\nSecond paragraph.",
         "photos-TOTAL_FORMS": "0",
         "photos-INITIAL_FORMS": "0",
+        "alternate_names-TOTAL_FORMS": "1",
+        "alternate_names-INITIAL_FORMS": "0",
+        "alternate_names-0-name": "Экологический музей",
     }
     return {**data, **overrides}
 

@@ -1,4 +1,4 @@
-"""The "Contributors" group: may add and change places, sections and photos, nothing more."""
+"""The "Contributors" group: may add and change places and their parts, nothing more."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
@@ -6,7 +6,7 @@ from django.db import migrations
 GROUP = "Contributors"
 PERMISSIONS = [
     f"{action}_{model}"
-    for model in ("place", "section", "photo")
+    for model in ("place", "section", "photo", "alternatename")
     for action in ("view", "add", "change")
 ]
 

@@ -57,6 +57,7 @@ class Command(BaseCommand):
                     "latitude": fact["latitude"],
                     "longitude": fact["longitude"],
                     "featured": fact.get("featured", False),
+                    "external_id": fact.get("external_id", ""),
                     "status": Place.Status.PUBLISHED,
                 },
             )
