@@ -68,6 +68,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# One process can use its own memory; several (e.g. gunicorn workers) need a shared cache,
+# or an edit shows on the others only when their copy of a page expires.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Public pages are cached until any place changes, and at most this long; 0 turns it off.
+PLACES_PAGE_CACHE_SECONDS = env.int("PLACES_PAGE_CACHE_SECONDS", default=600)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -117,3 +123,6 @@ PLACES_NEARBY_LIMIT = env.int("PLACES_NEARBY_LIMIT", default=30)
 PLACES_NEARBY_RADIUS_KM = env.float("PLACES_NEARBY_RADIUS_KM", default=50.0)
 # The "all places near <town>" page shows at most this many, within the same radius.
 PLACES_NEARBY_PAGE_LIMIT = env.int("PLACES_NEARBY_PAGE_LIMIT", default=200)
+# The JSON API (places/api.py): the largest `limit` and `radius_km` a request may ask for.
+PLACES_API_MAX_LIMIT = env.int("PLACES_API_MAX_LIMIT", default=100)
+PLACES_API_MAX_RADIUS_KM = env.float("PLACES_API_MAX_RADIUS_KM", default=500.0)

@@ -6,3 +6,10 @@ from django.apps import AppConfig
 class PlacesConfig(AppConfig):
     name = "places"
     verbose_name = "Places"
+
+    def ready(self):
+        from places import models, pagecache
+
+        pagecache.connect_signals(
+            models.Place, models.Section, models.Photo, models.AlternateName, models.SlugRedirect
+        )

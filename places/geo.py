@@ -4,7 +4,6 @@ Pure Python with no Django import, so it can be tested and reused on its own.
 """
 
 import math
-from collections.abc import Iterator
 
 # Mean Earth radius (IUGG), the radius every distance in the guide is computed on.
 EARTH_RADIUS_KM = 6371.0088
@@ -15,14 +14,52 @@ CELL_DEGREES = 0.1
 CELL_ROWS = 1800
 CELLS_PER_ROW = 3600
 
+# Coordinates are kept to 7 decimals of a degree (about a centimetre). Finer digits mean
+# nothing on the ground, and a difference of 1e-300 degrees would underflow in PostgreSQL's
+# arithmetic (it raises an error where SQLite rounds to zero).
+COORDINATE_DECIMALS = 7
+
+
+def round_degrees(value: float) -> float:
+    """A latitude or longitude rounded to the precision the guide stores."""
+    return round(value, COORDINATE_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres between two points given in degrees."""
+    return term_to_km(haversine_term(lat1, lon1, lat2, lon2))
+
+
+def haversine_term(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The haversine of the central angle, in [0, 1]: it grows with the distance, so it can
+    rank and filter places before any square root or arcsine is taken."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+    return (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+
+
+def term_to_km(term: float) -> float:
+    """The distance for a haversine term (see haversine_term)."""
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(max(0.0, term))))
+
+
+def km_to_term(distance_km: float) -> float:
+    """The largest haversine term of a point within distance_km; above 1 for the whole globe."""
+    angle = distance_km / EARTH_RADIUS_KM
+    return math.sin(angle / 2) ** 2 if angle < math.pi else 2.0
+
+
+def search_radii(radius_km: float, first_km: float = 8.0, factor: float = 4.0) -> list[float]:
+    """Radii to search in turn for the k nearest places: first_km, growing by factor, up to and
+    including radius_km (8, 32, 128, 500 km for 500 km)."""
+    radii = []
+    step = first_km
+    while step < radius_km:
+        radii.append(step)
+        step *= factor
+    return [*radii, radius_km]
 
 
 def _row(latitude: float) -> int:
@@ -66,22 +103,27 @@ def search_box(
 
 
 def cell_ranges(
-    south: float, north: float, intervals: list[tuple[float, float]]
-) -> Iterator[tuple[int, int]]:
-    """Contiguous (first, last) cell ranges covering a search box, adjacent ranges merged."""
+    south: float, north: float, intervals: list[tuple[float, float]], max_ranges: int = 100
+) -> list[tuple[int, int]]:
+    """Contiguous (first, last) cell ranges covering a search box, adjacent ranges merged.
+
+    A box taller than max_ranges rows gets neighbouring ranges joined, so that a query never
+    holds more than max_ranges of them; the joined ranges cover more cells, never fewer.
+    """
     columns = sorted((_column(west), _column(east)) for west, east in intervals)
-    pending = None
+    ranges: list[tuple[int, int]] = []
     for row in range(_row(south), _row(north) + 1):
         base = row * CELLS_PER_ROW
         for first, last in columns:
-            if pending and base + first == pending[1] + 1:
-                pending = (pending[0], base + last)
-                continue
-            if pending:
-                yield pending
-            pending = (base + first, base + last)
-    if pending:
-        yield pending
+            if ranges and base + first == ranges[-1][1] + 1:
+                ranges[-1] = (ranges[-1][0], base + last)
+            else:
+                ranges.append((base + first, base + last))
+    group = math.ceil(len(ranges) / max_ranges)
+    return [
+        (ranges[i][0], ranges[min(i + group, len(ranges)) - 1][1])
+        for i in range(0, len(ranges), group)
+    ]
 
 
 def format_km(distance_km: float) -> str:

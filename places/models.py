@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from places import geo
 from places.markup import render_markdown
+from places.nearby import nearest
 
 LATITUDE_MESSAGE = "Latitude must be between -90 and 90 degrees (north is positive)."
 LONGITUDE_MESSAGE = "Longitude must be between -180 and 180 degrees (east is positive)."
@@ -25,33 +26,10 @@ class PlaceQuerySet(models.QuerySet):
         )
 
     def nearby(self, latitude, longitude, radius_km, limit, exclude_pk=None):
-        """The `limit` places nearest to a point within `radius_km`, nearest first.
-
-        One query: the grid cells that cover the search box are contiguous ranges of the
-        indexed `cell` column, and the box's edges prune inside them; exact great-circle
-        distances then rank what the box holds.
-        """
-        south, north, intervals = geo.search_box(latitude, longitude, radius_km)
-        in_cells = Q()
-        for first, last in geo.cell_ranges(south, north, intervals):
-            in_cells |= Q(cell__range=(first, last))
-        in_longitudes = Q()
-        for west, east in intervals:
-            in_longitudes |= Q(longitude__range=(west, east))
-        candidates = (
-            self.filter(in_cells, in_longitudes, latitude__range=(south, north))
-            .exclude(pk=exclude_pk)
-            .only("name", "slug", "kind", "category", "latitude", "longitude")
-        )
-        found = []
-        for place in candidates:
-            place.distance_km = geo.haversine_km(
-                latitude, longitude, place.latitude, place.longitude
-            )
-            if place.distance_km <= radius_km:
-                found.append(place)
-        found.sort(key=lambda place: (place.distance_km, place.name, place.pk))
-        return found[:limit]
+        """The `limit` published places nearest to a point within `radius_km`, nearest first,
+        as NearbyPlace objects (with `distance_km`). One query up to 128 km; see places.nearby.
+        Drafts are never near anything, whatever the queryset was filtered on."""
+        return nearest(self.model, self.db, latitude, longitude, radius_km, limit, exclude_pk)
 
 
 class Place(models.Model):
@@ -136,12 +114,10 @@ class Place(models.Model):
             ),
         ]
         indexes = [
-            # PlaceQuerySet.nearby: ranges of published cells; the coordinates in the index
-            # let the distance test run without reading the table.
+            # places.nearby: equality on status, then one range of cells per latitude row of
+            # the search box; the coordinates in the index rank places without the table.
             models.Index(
-                fields=["cell", "latitude", "longitude"],
-                condition=Q(status="published"),
-                name="places_place_cell_idx",
+                fields=["status", "cell", "latitude", "longitude"], name="places_place_cell_idx"
             ),
             # The home page's "recently added" list.
             models.Index(fields=["status", "-created"], name="places_place_recent_idx"),
@@ -151,6 +127,8 @@ class Place(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.latitude = geo.round_degrees(self.latitude)
+        self.longitude = geo.round_degrees(self.longitude)
         self.cell = geo.cell_of(self.latitude, self.longitude)
         if "update_fields" in kwargs and {"latitude", "longitude"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "cell"}

@@ -1,8 +1,8 @@
-"""Public pages of the guide."""
+"""Public pages of the guide, and its read-only JSON API under /api/ (places/api.py)."""
 
 from django.urls import path
 
-from places import views
+from places import api, views
 
 app_name = "places"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("places/<slug:slug>/", views.place_detail, name="detail"),
     path("places/<slug:slug>/nearby/", views.place_nearby, name="nearby"),
+    # The API, described in docs/api.md and docs/openapi.json.
+    path("api/nearby/", api.nearby, name="api_nearby"),
+    path("api/places/", api.place_list, name="api_places"),
+    # Any text, not just slugs, so that every unknown place gets the API's JSON 404.
+    path("api/places/<str:slug>/", api.place_detail, name="api_place"),
+    path("api/openapi.json", api.openapi, name="api_openapi"),
 ]

@@ -5,8 +5,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from places.models import Place, SlugRedirect
+from places.pagecache import cached_page
 
 
+@cached_page
 def home(request):
     places = Place.objects.published().only("name", "slug", "category", "kind")
     context = {
@@ -25,6 +27,7 @@ def _redirect_from_old_slug(slug, view_name):
     return redirect(view_name, slug=new_slug, permanent=True)
 
 
+@cached_page
 def place_detail(request, slug):
     place = Place.objects.published().for_page().filter(slug=slug).first()
     if place is None:
@@ -48,6 +51,7 @@ def place_detail(request, slug):
     return render(request, "places/place_detail.html", context)
 
 
+@cached_page
 def place_nearby(request, slug):
     place = Place.objects.published().filter(slug=slug).first()
     if place is None:

@@ -4,10 +4,17 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils.text import slugify
 
 from places.models import Place
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The cache outlives each test's database transaction.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

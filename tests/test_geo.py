@@ -102,3 +102,11 @@ def test_search_box_holds_the_whole_circle_including_its_widest_longitudes(lat, 
         plat, plon = destination(lat, 179.0, bearing, radius * 0.999999)
         assert south <= plat <= north
         assert any(west <= plon <= east for west, east in intervals), (bearing, plat, plon)
+
+
+def test_tall_boxes_are_covered_by_at_most_max_ranges():
+    south, north, intervals = geo.search_box(0, 0, 4000)
+    ranges = geo.cell_ranges(south, north, intervals, max_ranges=10)
+    fine = geo.cell_ranges(south, north, intervals, max_ranges=10_000)
+    assert len(ranges) <= 10 < len(fine)
+    assert all(any(a <= first and last <= b for a, b in ranges) for first, last in fine)

@@ -22,7 +22,7 @@ def expected_nearby(origin, places, radius_km, limit):
         )
         if place.pk != origin.pk and place.is_published and km <= radius_km:
             rows.append((km, place.name, place.pk))
-    return sorted(rows)[:limit]
+    return sorted(rows, key=lambda row: (row[0], row[2]))[:limit]
 
 
 def test_nearby_lists_the_nearest_published_places_sorted_with_distances(client, make_place):
@@ -121,39 +121,61 @@ def test_town_page_lists_all_places_near_the_town_by_distance(client, make_place
 coordinates = st.tuples(
     st.floats(min_value=-90, max_value=90), st.floats(min_value=-180, max_value=180)
 )
+# Offsets in degrees from a random centre: a few hundred km, so the data sets cross the
+# antimeridian and the poles when the centre lies near them, and repeat points sometimes.
+offsets = st.tuples(st.floats(min_value=-3, max_value=3), st.floats(min_value=-3, max_value=3))
+
+
+def moved(centre, offset):
+    latitude = max(-90.0, min(90.0, centre[0] + offset[0]))
+    return latitude, (centre[1] + offset[1] + 180) % 360 - 180
 
 
 @pytest.mark.django_db
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    origin=coordinates,
-    offsets=st.lists(
-        st.tuples(st.floats(min_value=-3, max_value=3), st.floats(min_value=-3, max_value=3)),
-        max_size=30,
-    ),
+    centre=coordinates,
+    place_offsets=st.lists(st.tuples(offsets, st.booleans()), max_size=30),
+    query_offset=offsets,
     radius=st.sampled_from([1, 50, 200, 20000]),
     limit=st.integers(min_value=1, max_value=40),
 )
-def test_lookup_equals_brute_force_on_random_data(origin, offsets, radius, limit):
+def test_lookup_equals_brute_force_on_random_data(
+    centre, place_offsets, query_offset, radius, limit
+):
     Place.objects.all().delete()
-    lat, lon = origin
     places = [
         Place.objects.create(
             name=f"P{i}",
             slug=f"p{i}",
             category="Test",
-            status=Place.Status.PUBLISHED,
-            latitude=max(-90, min(90, lat + dlat)),
-            longitude=(lon + dlon + 180) % 360 - 180,
+            status=Place.Status.PUBLISHED if published else Place.Status.DRAFT,
+            latitude=moved(centre, offset)[0],
+            longitude=moved(centre, offset)[1],
         )
-        for i, (dlat, dlon) in enumerate(offsets)
+        for i, (offset, published) in enumerate(place_offsets)
     ]
-    centre = Place(latitude=lat, longitude=lon, status=Place.Status.PUBLISHED)
+    # The guide keeps coordinates to 7 decimals; the query point is rounded the same way.
+    latitude, longitude = (round(value, 7) for value in moved(centre, query_offset))
+    query = Place(latitude=latitude, longitude=longitude, status=Place.Status.PUBLISHED)
 
-    found = Place.objects.published().nearby(lat, lon, radius, limit)
+    found = Place.objects.published().nearby(latitude, longitude, radius, limit)
 
-    expected = expected_nearby(centre, places, radius, limit)
+    expected = expected_nearby(query, places, radius, limit)
     assert [p.pk for p in found] == [pk for _, _, pk in expected]
     assert [p.distance_km for p in found] == pytest.approx([km for km, _, _ in expected], abs=1e-6)
+
+
+def test_coordinates_are_kept_to_seven_decimals_so_tiny_differences_cannot_underflow(
+    client, make_place
+):
+    origin = make_place("Origin", 1e-300, -2.2250738585072014e-308)
+    make_place("Neighbour", 0.4, 1e-300)
+
+    page = client.get(origin.get_absolute_url()).content.decode()
+
+    origin.refresh_from_db()
+    assert (origin.latitude, origin.longitude) == (0.0, 0.0)
+    assert nearby_items(page) == [("Neighbour", "44.5 km")]

@@ -107,3 +107,31 @@ def test_page_query_count_does_not_grow_with_nearby_places_or_sections(
     with django_assert_num_queries(4):
         page = client.get(busy.get_absolute_url()).content.decode()
     assert page.count('class="distance"') == 30
+
+
+def test_second_visit_is_served_from_the_cache_without_queries(
+    client, make_place, django_assert_num_queries
+):
+    place = make_place("Cached", 49.68, 72.69)
+    make_place("Neighbour", 49.69, 72.69)
+    first = client.get(place.get_absolute_url()).content
+
+    with django_assert_num_queries(0):
+        second = client.get(place.get_absolute_url()).content
+
+    assert second == first
+
+
+def test_any_change_to_places_shows_at_once_on_cached_pages(client, make_place):
+    place = make_place("Cached", 49.68, 72.69)
+    client.get(place.get_absolute_url())  # now cached
+
+    newcomer = make_place("Newcomer", 49.69, 72.69)
+    assert "Newcomer" in client.get(place.get_absolute_url()).content.decode()
+
+    newcomer.status = Place.Status.DRAFT
+    newcomer.save()
+    assert "Newcomer" not in client.get(place.get_absolute_url()).content.decode()
+
+    place.sections.create(kind=Section.Kind.HISTORY, body="Fresh history.")
+    assert "Fresh history." in client.get(place.get_absolute_url()).content.decode()

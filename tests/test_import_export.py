@@ -1,0 +1,616 @@
+"""Open data in and out: import_places reads GeoJSON and CSV, export_places writes them back."""
+
+import io
+import json
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from places import geo
+from places.models import AlternateName, Place, Section, SlugRedirect
+from places.transliteration import ascii_slug
+from tests.pages import nearby_items, text
+
+CSV_HEADER = "name,latitude,longitude,category,kind,slug,town,country,status,external_id"
+
+
+def run(*args):
+    """The command's standard output and standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def feature(name="Camp museum", latitude=49.68, longitude=72.69, **properties):
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
+        "properties": {"name": name, "category": "Museum", **properties},
+    }
+
+
+def geojson_file(tmp_path, *features, name="places.geojson"):
+    path = tmp_path / name
+    collection = {"type": "FeatureCollection", "features": list(features)}
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def csv_file(tmp_path, *lines, name="places.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def database_state():
+    """Everything an import writes, to show that a refused one wrote nothing."""
+    return (
+        list(Place.objects.order_by("pk").values()),
+        list(Section.objects.order_by("pk").values_list("place_id", "kind", "body")),
+        list(AlternateName.objects.order_by("pk").values_list("place_id", "name")),
+        list(SlugRedirect.objects.order_by("pk").values_list("old_slug", "place_id")),
+    )
+
+
+# --- Valid files ----------------------------------------------------------------------------
+
+
+def test_geojson_import_creates_places_that_show_on_their_pages(client, db, tmp_path):
+    path = geojson_file(
+        tmp_path,
+        feature(
+            "KarLag Museum",
+            49.679,
+            72.6855,
+            slug="karlag-museum",
+            town="shakhtinsk",
+            country="Kazakhstan",
+            external_id="osm:node/1",
+            sections={
+                "did_you_know": "Built by prisoners.",
+                "description": "A *history* museum.\n\nIn [Dolinka](https://example.org/).",
+                "culture": "   ",
+            },
+            alternate_names=["Музей КарЛага", "Karlag Museum", "Музей КарЛага"],
+        ),
+        # Defined after the place that names it as its town.
+        feature("Шахтинск", 49.70713, 72.59321, kind="area", category="City", slug="shakhtinsk"),
+        feature("Unfinished page", 49.7, 72.6, status="draft"),
+    )
+
+    out, _ = run("import_places", str(path))
+
+    assert "created 3 and updated 0 places" in out
+    museum = Place.objects.get(slug="karlag-museum")
+    page = client.get(museum.get_absolute_url()).content.decode()
+    assert "<h1>KarLag Museum</h1>" in page
+    assert "Museum in Шахтинск, Kazakhstan" in text(page)
+    assert "A <em>history</em> museum." in page
+    assert page.index("Description") < page.index("Did you know?")
+    assert "Culture" not in page
+    assert [name for name, _ in nearby_items(page)] == ["Шахтинск"]
+    assert "Discover all places nearby (Шахтинск)" in page
+    assert museum.cell == geo.cell_of(49.679, 72.6855)
+    assert museum.external_id == "osm:node/1"
+    assert sorted(museum.alternate_names.values_list("name", flat=True)) == [
+        "Karlag Museum",
+        "Музей КарЛага",
+    ]
+    assert Place.objects.get(slug="shakhtinsk").kind == Place.Kind.AREA
+    draft = Place.objects.get(name="Unfinished page")
+    assert draft.status == Place.Status.DRAFT
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_csv_import_creates_places_that_show_on_their_pages(client, make_place, tmp_path):
+    make_place("Dolinka", 49.68, 72.68, kind=Place.Kind.AREA, category="Village")
+    path = csv_file(
+        tmp_path,
+        "name,latitude,longitude,category,town,country,description,history,alternate_names",
+        'Парк Долинки,49.6801,72.6902,Park,dolinka,Kazakhstan,"A park.\n\n'
+        '- with a *pond*\n- and a café",,Dolinka park|Парк',
+        "Camp cemetery,49.67,72.70,Cemetery,,Kazakhstan,,Opened in 1931.,",
+    )
+
+    out, _ = run("import_places", str(path))
+
+    assert "created 2 and updated 0 places" in out
+    park = Place.objects.get(name="Парк Долинки")
+    assert park.slug == "park-dolinki"
+    page = client.get("/places/park-dolinki/").content.decode()
+    assert "<h1>Парк Долинки</h1>" in page
+    assert "Park in Dolinka, Kazakhstan" in text(page)
+    assert "<li>with a <em>pond</em></li>" in page
+    assert set(park.alternate_names.values_list("name", flat=True)) == {"Dolinka park", "Парк"}
+    assert park.status == Place.Status.PUBLISHED
+    cemetery_page = client.get("/places/camp-cemetery/").content.decode()
+    assert "Opened in 1931." in cemetery_page
+    assert "Camp cemetery" in dict(nearby_items(page))
+
+
+def test_slugs_made_from_names_are_ascii_and_unique(client, make_place, tmp_path):
+    make_place("Парк Долинки", slug="park-dolinki")
+    path = geojson_file(
+        tmp_path,
+        feature("Парк Долинки"),
+        feature("Парк  Долинки!"),
+        feature("北京"),
+        feature("Café Ümlaut – Shakhtīnsk"),
+        feature("Қарағанды"),
+    )
+
+    run("import_places", str(path))
+
+    slugs = list(Place.objects.order_by("pk").values_list("slug", flat=True))
+    assert slugs == [
+        "park-dolinki",
+        "park-dolinki-2",
+        "park-dolinki-3",
+        ascii_slug("北京"),
+        "cafe-umlaut-shakhtinsk",
+        "qaragandy",
+    ]
+    assert re.fullmatch(r"place-[0-9a-f]{10}", ascii_slug("北京"))
+    assert ascii_slug("北京") == ascii_slug("北京")  # the same name, the same slug
+    for slug in slugs:
+        assert client.get(f"/places/{slug}/").status_code == 200
+
+
+def test_reimporting_the_same_external_ids_updates_places_instead_of_duplicating(
+    client, db, tmp_path
+):
+    first = geojson_file(
+        tmp_path,
+        feature(
+            "Camp museum",
+            external_id="wikidata:Q1",
+            sections={"description": "Old text.", "history": "Old history."},
+            alternate_names=["Old name"],
+        ),
+        feature("Steppe", kind="area", category="Region", external_id="wikidata:Q2"),
+        name="first.geojson",
+    )
+    run("import_places", str(first))
+    museum = Place.objects.get(external_id="wikidata:Q1")
+    second = geojson_file(
+        tmp_path,
+        feature(
+            "KarLag Museum",
+            49.7,
+            72.7,
+            external_id="wikidata:Q1",
+            town=Place.objects.get(external_id="wikidata:Q2").slug,
+            sections={"description": "New *text*."},
+            alternate_names=["Карлаг"],
+        ),
+        feature("Steppe", kind="area", category="Region", external_id="wikidata:Q2"),
+        name="second.geojson",
+    )
+
+    out, _ = run("import_places", str(second))
+
+    assert "created 0 and updated 2 places" in out
+    assert Place.objects.count() == 2
+    museum.refresh_from_db()
+    assert (museum.name, museum.slug, museum.latitude) == ("KarLag Museum", "camp-museum", 49.7)
+    assert museum.cell == geo.cell_of(49.7, 72.7)
+    assert museum.town.name == "Steppe"
+    assert list(museum.sections.values_list("kind", "body")) == [(1, "New *text*.")]
+    assert list(museum.alternate_names.values_list("name", flat=True)) == ["Карлаг"]
+    page = client.get(museum.get_absolute_url()).content.decode()
+    assert "New <em>text</em>." in page
+    assert "Old" not in page
+
+
+def test_a_new_slug_on_reimport_redirects_the_old_address(client, db, tmp_path):
+    run("import_places", str(geojson_file(tmp_path, feature(external_id="x:1"))))
+
+    renamed = geojson_file(tmp_path, feature(external_id="x:1", slug="karlag"), name="b.geojson")
+    run("import_places", str(renamed))
+
+    response = client.get("/places/camp-museum/")
+    assert response.status_code == 301
+    assert response["Location"] == "/places/karlag/"
+    assert client.get("/places/karlag/").status_code == 200
+
+
+def test_an_import_refreshes_cached_pages(
+    client, db, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.PLACES_PAGE_CACHE_SECONDS = 600
+    run("import_places", str(geojson_file(tmp_path, feature(external_id="x:1"))))
+    assert "<h1>Camp museum</h1>" in client.get("/places/camp-museum/").content.decode()
+
+    renamed = geojson_file(tmp_path, feature("KarLag Museum", external_id="x:1"), name="b.geojson")
+    with django_capture_on_commit_callbacks(execute=True):
+        run("import_places", str(renamed))
+
+    assert "<h1>KarLag Museum</h1>" in client.get("/places/camp-museum/").content.decode()
+
+
+def test_an_imported_place_takes_over_a_slug_that_used_to_redirect(client, make_place, tmp_path):
+    place = make_place("Old name")
+    place.slug = "new-name"
+    place.save()
+    assert client.get("/places/old-name/").status_code == 301
+
+    run("import_places", str(geojson_file(tmp_path, feature("Another place", slug="old-name"))))
+
+    page = client.get("/places/old-name/")
+    assert page.status_code == 200
+    assert "<h1>Another place</h1>" in page.content.decode()
+
+
+# --- Bad files are refused whole ------------------------------------------------------------
+
+GOOD = feature("A good place", slug="a-good-place", external_id="ok:1")
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (feature(latitude=91), "latitude 91 is outside [-90, 90]"),
+        (feature(latitude=-90.5), "latitude -90.5 is outside [-90, 90]"),
+        (feature(longitude=180.01), "longitude 180.01 is outside [-180, 180]"),
+        (feature(longitude="72.69"), "longitude must be a number, not text"),
+        (feature(latitude=None), "latitude must be a number, not null"),
+        (feature(latitude=float("nan")), "latitude is nan, not a finite number"),
+        (feature(longitude=float("inf")), "longitude is inf, not a finite number"),
+        (
+            {**feature(), "geometry": {"type": "LineString", "coordinates": [[1, 2], [3, 4]]}},
+            "geometry is a 'LineString', not a 'Point'",
+        ),
+        ({**feature(), "geometry": None}, "has no geometry"),
+        (
+            {**feature(), "geometry": {"type": "Point", "coordinates": [72.69]}},
+            "coordinates must be [longitude, latitude]",
+        ),
+        (feature(name="   "), "name is empty"),
+        (feature(name=None), "name is missing"),
+        (feature(name=7), "name must be text, not a number"),
+        ({**feature(), "properties": {"name": "No category"}}, "category is missing"),
+        (feature(kind="museum"), "kind 'museum' is not one of sight, area"),
+        (feature(status="hidden"), "status 'hidden' is not one of draft, published"),
+        (feature(external_id="ok:1"), "external_id 'ok:1' is also used by feature 1"),
+        (feature(slug="a-good-place"), "slug 'a-good-place' is also used by feature 1"),
+        (feature(slug="парк"), "slug 'парк' may hold only ASCII letters, digits, hyphens"),
+        (feature(slug="taken"), "slug 'taken' already belongs to another place"),
+        (feature(town="nowhere"), "town 'nowhere' is neither in the database nor in the file"),
+        (feature(town="a-good-place"), "town 'a-good-place' is not a town or district"),
+        (feature(town="camp-museum", slug="camp-museum"), "a place cannot be its own town"),
+        (feature(name="x" * 201), "name has 201 characters, more than 200"),
+        (feature(category="x" * 101), "category has 101 characters, more than 100"),
+        (feature(country="x" * 101), "country has 101 characters, more than 100"),
+        (feature(external_id="x" * 101), "external_id has 101 characters, more than 100"),
+        (
+            feature(alternate_names=["y" * 201]),
+            f"alternate name {'y' * 20!r}... has 201 characters, more than 200",
+        ),
+        (feature(alternate_names="Karlag"), "alternate_names must be a list of texts"),
+        (feature(sections={"menu": "Soup"}), "unknown section 'menu'"),
+        (feature(sections={"history": 1931}), "section history must be text, not a number"),
+        ({"type": "Point", "coordinates": [1, 2]}, "is not a GeoJSON Feature"),
+    ],
+)
+def test_a_geojson_file_with_a_bad_feature_is_refused_whole(make_place, tmp_path, bad, message):
+    make_place("Taken", slug="taken")
+    before = database_state()
+
+    with pytest.raises(CommandError) as refusal:
+        run("import_places", str(geojson_file(tmp_path, GOOD, bad)))
+
+    assert f"feature 2: {message}" in str(refusal.value)
+    assert "refused, nothing was written. 1 bad record(s)" in str(refusal.value)
+    assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",}\n ]}',
+            "invalid JSON at line 3, column 22: Expecting property name",
+        ),
+        ("", "invalid JSON at line 1, column 1"),
+        (json.dumps(feature()), "not a GeoJSON FeatureCollection (found 'Feature')"),
+        (json.dumps([feature()]), "not a GeoJSON FeatureCollection (found 'a list')"),
+        ('{"type": "FeatureCollection"}', 'the FeatureCollection has no "features" list'),
+    ],
+)
+def test_a_file_that_is_not_a_feature_collection_is_refused(db, tmp_path, content, message):
+    path = tmp_path / "places.geojson"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(CommandError, match="Nothing was written") as refusal:
+        run("import_places", str(path))
+
+    assert message in str(refusal.value)
+    assert not Place.objects.exists()
+
+
+def test_every_bad_record_is_named_in_the_refusal(db, tmp_path):
+    path = geojson_file(
+        tmp_path,
+        GOOD,
+        feature(latitude=91, name=""),
+        feature("Fine"),
+        feature(kind="park"),
+        feature(town="nowhere"),
+    )
+
+    with pytest.raises(CommandError) as refusal:
+        run("import_places", str(path))
+
+    lines = str(refusal.value).splitlines()
+    assert "3 bad record(s)" in lines[0]
+    assert lines[1:] == [
+        "  feature 2: latitude 91 is outside [-90, 90]; name is empty",
+        "  feature 4: kind 'park' is not one of sight, area",
+        "  feature 5: town 'nowhere' is neither in the database nor in the file",
+    ]
+    assert not Place.objects.exists()
+
+
+GOOD_LINE = "A good place,49.68,72.69,Museum,sight,a-good-place,,,published,ok:1"
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "message"),
+    [
+        ("Camp,91,72.69,Museum,,,,,,", "latitude 91 is outside [-90, 90]"),
+        ("Camp,49.68,-181,Museum,,,,,,", "longitude -181 is outside [-180, 180]"),
+        ("Camp,north,72.69,Museum,,,,,,", "latitude 'north' is not a number"),
+        ("Camp,,72.69,Museum,,,,,,", "latitude is empty"),
+        ("Camp,NaN,72.69,Museum,,,,,,", "latitude is NaN, not a finite number"),
+        ("Camp,49.68,-inf,Museum,,,,,,", "longitude is -inf, not a finite number"),
+        (" ,49.68,72.69,Museum,,,,,,", "name is empty"),
+        ("Camp,49.68,72.69,,,,,,,", "category is empty"),
+        ("Camp,49.68,72.69,Museum,town,,,,,", "kind 'town' is not one of sight, area"),
+        ("Camp,49.68,72.69,Museum,,,,,secret,", "status 'secret' is not one of draft, published"),
+        ("Camp,49.68,72.69,Museum,,,,,,ok:1", "external_id 'ok:1' is also used by line 2"),
+        ("Camp,49.68,72.69,Museum,,a-good-place,,,,", "slug 'a-good-place' is also used by line 2"),
+        ("Camp,49.68,72.69,Museum,,,nowhere,,,", "town 'nowhere' is neither in the database"),
+        (f"{'x' * 201},49.68,72.69,Museum,,,,,,", "name has 201 characters, more than 200"),
+        ("Camp,49.68,72.69,Museum", "has 4 fields where the header has 10"),
+    ],
+)
+def test_a_csv_file_with_a_bad_line_is_refused_whole(make_place, tmp_path, bad_line, message):
+    make_place("Existing")
+    before = database_state()
+
+    with pytest.raises(CommandError) as refusal:
+        run("import_places", str(csv_file(tmp_path, CSV_HEADER, GOOD_LINE, bad_line)))
+
+    assert f"line 3: {message}" in str(refusal.value)
+    assert database_state() == before
+
+
+def test_csv_line_numbers_count_the_lines_of_multiline_cells(db, tmp_path):
+    path = csv_file(
+        tmp_path,
+        "name,latitude,longitude,category,description",
+        'Camp museum,49.68,72.69,Museum,"First paragraph.',
+        "",
+        'Second paragraph."',
+        "Bad place,95,72.69,Museum,",
+    )
+
+    with pytest.raises(CommandError, match=r"line 5: latitude 95 is outside"):
+        run("import_places", str(path))
+
+
+def test_a_csv_file_without_a_required_column_is_refused(db, tmp_path):
+    path = csv_file(tmp_path, "name,lat,longitude,category", "Camp,49.68,72.69,Museum")
+
+    with pytest.raises(CommandError, match=r"missing required column\(s\): latitude"):
+        run("import_places", str(path))
+    assert not Place.objects.exists()
+
+
+def test_a_file_that_is_not_utf8_is_refused(db, tmp_path):
+    path = tmp_path / "places.csv"
+    path.write_bytes(f"{CSV_HEADER}\nKaraganda caf\xe9,49.8,73.1,Cafe,,,,,,\n".encode("latin-1"))
+
+    with pytest.raises(CommandError, match="not UTF-8 text"):
+        run("import_places", str(path))
+
+
+def test_a_missing_or_empty_file_is_refused(db, tmp_path):
+    with pytest.raises(CommandError, match="cannot read the file: No such file"):
+        run("import_places", str(tmp_path / "nowhere.csv"))
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(CommandError, match="the file is empty"):
+        run("import_places", str(empty))
+
+
+def test_unknown_csv_columns_are_ignored_and_said_so(db, tmp_path):
+    path = csv_file(tmp_path, "name,latitude,longitude,category,notes", "Camp,49.68,72.69,Museum,x")
+
+    out, _ = run("import_places", str(path))
+
+    assert "Ignored unknown column(s): notes." in out
+    assert Place.objects.get().name == "Camp"
+
+
+def test_the_format_comes_from_the_extension_or_the_option(db, tmp_path):
+    path = tmp_path / "places.txt"
+    path.write_text(f"{CSV_HEADER}\n{GOOD_LINE}\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="use --format"):
+        run("import_places", str(path))
+    run("import_places", str(path), "--format", "csv")
+
+    assert Place.objects.get().slug == "a-good-place"
+
+
+# --- Dry run, progress and summary ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv"])
+def test_dry_run_checks_the_file_and_writes_nothing(make_place, tmp_path, fmt):
+    make_place("A good place", external_id="ok:1")
+    before = database_state()
+    if fmt == "csv":
+        path = csv_file(tmp_path, CSV_HEADER, GOOD_LINE, "New place,49.1,72.1,Park,,,,,,")
+    else:
+        path = geojson_file(tmp_path, GOOD, feature("New place"))
+
+    out, _ = run("import_places", str(path), "--dry-run")
+
+    assert "dry run, nothing was written" in out
+    assert "1 places would be created and 1 updated" in out
+    assert database_state() == before
+
+
+def test_dry_run_still_refuses_a_bad_file(db, tmp_path):
+    with pytest.raises(CommandError, match="feature 1: latitude 91"):
+        run("import_places", str(geojson_file(tmp_path, feature(latitude=91))), "--dry-run")
+
+
+def test_import_shows_progress_on_stderr_and_a_summary(db, tmp_path):
+    out, err = run("import_places", str(geojson_file(tmp_path, GOOD, feature())))
+
+    assert "\r  2/2 places" in err
+    assert re.search(r"created 2 and updated 0 places in [\d.]+ s \([\d,]+ places/s\)\.", out)
+
+
+# --- Export and the round trip --------------------------------------------------------------
+
+
+@pytest.fixture
+def varied_places(make_place):
+    """Places with everything an export carries: scripts, texts, other names, town, draft."""
+    town = make_place(
+        "Шахтинск",
+        49.70713,
+        72.59321,
+        slug="shakhtinsk",
+        kind=Place.Kind.AREA,
+        category="City",
+        country="Kazakhstan",
+        external_id="geonames:1519327",
+    )
+    town.alternate_names.create(name="Shakhtīnsk")
+    museum = make_place(
+        "Музей КарЛага",
+        49.6790123,
+        72.6855,
+        slug="muzej-karlaga",
+        town=town,
+        country="Kazakhstan",
+        external_id="wikidata:Q4215208",
+    )
+    museum.sections.create(
+        kind=Section.Kind.HISTORY,
+        body="## The camp\r\n\r\nFrom 1931 to 1959, *KarLag* held\n\n- prisoners\n- «exiles»\n",
+    )
+    museum.sections.create(
+        kind=Section.Kind.DESCRIPTION, body='A museum, "in" [Dolinka](https://example.org/?a=1&b=2)'
+    )
+    museum.sections.create(kind=Section.Kind.CULTURE, body="  ")
+    museum.alternate_names.create(name="KarLag Museum")
+    museum.alternate_names.create(name="Карлаг, музей")
+    make_place(
+        'Café "Steppe", west',
+        -33.5,
+        -0.1,
+        slug="cafe-steppe",
+        category="Café",
+        status=Place.Status.DRAFT,
+    )
+    make_place("Edge of the map", -90.0, 180.0, slug="edge", category="Point")
+
+
+def export(*args):
+    out, _ = run("export_places", *args)
+    return out
+
+
+def reimport(tmp_path, content, fmt):
+    """Import an export into an empty database."""
+    Place.objects.all().delete()
+    assert not (Place.objects.exists() or Section.objects.exists())
+    path = tmp_path / f"export.{fmt}"
+    path.write_text(content, encoding="utf-8", newline="")
+    run("import_places", str(path))
+
+
+def test_export_import_export_gives_the_same_bytes_in_both_formats(varied_places, tmp_path):
+    geojson, csv = export("--format", "geojson"), export("--format", "csv")
+
+    reimport(tmp_path, geojson, "geojson")
+    assert export("--format", "geojson") == geojson
+    assert export("--format", "csv") == csv
+
+    reimport(tmp_path, csv, "csv")
+    assert export("--format", "csv") == csv
+    assert export("--format", "geojson") == geojson
+
+    museum = Place.objects.get(slug="muzej-karlaga")
+    assert museum.town.slug == "shakhtinsk"
+    assert museum.latitude == 49.6790123
+    assert Place.objects.get(slug="cafe-steppe").status == Place.Status.DRAFT
+
+
+def test_export_holds_every_field_the_importer_reads(varied_places):
+    features = json.loads(export())["features"]
+
+    assert [f["properties"]["slug"] for f in features] == [
+        "cafe-steppe",
+        "edge",
+        "muzej-karlaga",
+        "shakhtinsk",
+    ]
+    museum = features[2]
+    assert museum["geometry"] == {"type": "Point", "coordinates": [72.6855, 49.6790123]}
+    assert museum["properties"] == {
+        "name": "Музей КарЛага",
+        "slug": "muzej-karlaga",
+        "kind": "sight",
+        "category": "Museum",
+        "status": "published",
+        "town": "shakhtinsk",
+        "country": "Kazakhstan",
+        "external_id": "wikidata:Q4215208",
+        "sections": {
+            "description": 'A museum, "in" [Dolinka](https://example.org/?a=1&b=2)',
+            "history": "## The camp\r\n\r\nFrom 1931 to 1959, *KarLag* held\n\n- prisoners\n"
+            "- «exiles»\n",
+        },
+        "alternate_names": ["KarLag Museum", "Карлаг, музей"],
+    }
+    header, *rows = export("--format", "csv").splitlines()
+    assert header == (
+        "name,latitude,longitude,category,kind,slug,town,country,status,external_id,"
+        "description,history,culture,practical,did_you_know,alternate_names"
+    )
+    assert rows[0] == '"Café ""Steppe"", west",-33.5,-0.1,Café,sight,cafe-steppe,,,draft,,,,,,,'
+
+
+def test_export_published_only_leaves_out_drafts_and_links_to_them(make_place, tmp_path):
+    town = make_place("Draft town", kind=Place.Kind.AREA, status=Place.Status.DRAFT)
+    make_place("Museum", town=town)
+
+    features = json.loads(export("--published-only"))["features"]
+
+    assert [f["properties"]["name"] for f in features] == ["Museum"]
+    assert "town" not in features[0]["properties"]
+
+
+def test_export_writes_to_a_file_when_asked(varied_places, tmp_path):
+    path = tmp_path / "out.csv"
+
+    out = export("--format", "csv", "--output", str(path))
+
+    assert "Wrote 4 places" in out
+    assert path.read_bytes().decode() == export("--format", "csv")
+
+
+def test_csv_export_refuses_an_alternate_name_with_the_separator(make_place):
+    make_place().alternate_names.create(name="Karlag|Karlag")
+
+    with pytest.raises(CommandError, match="export as GeoJSON instead"):
+        export("--format", "csv")
+    assert "Karlag|Karlag" in export("--format", "geojson")
