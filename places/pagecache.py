@@ -11,6 +11,7 @@ from functools import wraps
 from uuid import uuid4
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
@@ -35,6 +36,24 @@ def connect_signals(*models):
     for model in models:
         post_save.connect(content_changed, sender=model, dispatch_uid=f"pagecache-save-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"pagecache-delete-{model}")
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def check_cache_is_shared(app_configs, **kwargs):
+    """Each process has its own memory cache: another worker never hears of an edit."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if settings.PLACES_PAGE_CACHE_SECONDS and backend.endswith(".LocMemCache"):
+        return [
+            checks.Warning(
+                "Pages are cached in each process's own memory, so with several worker "
+                "processes an edit shows on the others only when their copy expires "
+                f"(PLACES_PAGE_CACHE_SECONDS={settings.PLACES_PAGE_CACHE_SECONDS}).",
+                hint="Set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/0, "
+                "unless the site runs as one process.",
+                id="places.W001",
+            )
+        ]
+    return []
 
 
 def cached_page(view):

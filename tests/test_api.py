@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from places import api, urls
+from places import urls
 from places.models import Place, Section
 
 GEOJSON = "application/geo+json"
@@ -376,16 +376,6 @@ def test_tall_and_whole_world_boxes_are_answered(client, make_place):
         "far-south",
         "outside",
     ]
-
-
-def test_a_box_is_queried_with_at_most_64_cell_ranges_covering_all_its_cells():
-    fine = [(row * 3600 + 100, row * 3600 + 105) for row in range(1800)]
-
-    coarse = api.coarsened(fine)
-
-    assert len(coarse) <= 64
-    assert all(any(a <= first and last <= b for a, b in coarse) for first, last in fine)
-    assert api.coarsened(fine[:5]) == fine[:5]
 
 
 def test_paging_through_a_bbox_yields_every_place_exactly_once(

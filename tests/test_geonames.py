@@ -67,15 +67,18 @@ def test_import_geonames_updates_the_demo_towns_instead_of_duplicating_them(
     assert f"created {len(kazakh_cities) - 2} and updated 2 places" in out
     assert Place.objects.filter(external_id="geonames:1519327").get().pk == demo_town.pk
     demo_town.refresh_from_db()
-    assert (demo_town.slug, demo_town.name) == ("shakhtinsk-qalasy", "Shakhtinsk")
-    assert "Шахтинск" in demo_town.alternate_names.values_list("name", flat=True)
+    # The guide's name and slug stay; GeoNames' names become alternate names.
+    assert (demo_town.slug, demo_town.name) == ("shakhtinsk-qalasy", "Shakhtīnsk Qalasy")
+    other_names = set(demo_town.alternate_names.values_list("name", flat=True))
+    assert {"Shakhtinsk", "Шахтинск"} <= other_names
+    assert "Shakhtīnsk Qalasy" not in other_names
     # GeoNames has no texts: the guide's own are kept.
     assert list(demo_town.sections.values_list("kind", "body")) == sections != []
     assert Place.objects.get(external_id="geonames:1519725").slug == "sorang-qalasy"
     assert not Place.objects.filter(slug__in=["shakhtinsk", "saran"]).exists()
     assert Place.objects.count() == 29 + len(kazakh_cities) - 2
     page = client.get("/places/karlag-museum/").content.decode()
-    assert "Discover all places nearby (Shakhtinsk)" in page
+    assert "Discover all places nearby (Shakhtīnsk Qalasy)" in page
 
 
 def test_running_import_geonames_again_updates_without_duplicating(db, kazakh_cities):
@@ -93,6 +96,34 @@ def test_running_import_geonames_again_updates_without_duplicating(db, kazakh_ci
         list(AlternateName.objects.order_by("place", "name").values_list("place", "name")),
     )
     assert after == before
+
+
+def test_running_import_geonames_again_keeps_what_contributors_changed(
+    admin_client, db, kazakh_cities
+):
+    import_geonames(*KAZAKH_TOWNS)
+    town = Place.objects.get(external_id="geonames:1519327")
+    town.name, town.category, town.status = "Шахтинск", "Mining town", Place.Status.DRAFT
+    town.latitude = 10.0
+    town.save()
+    town.alternate_names.create(name="Šachtinsk")
+    town.sections.create(kind=1, body="A mining town west of Karagandy.")
+
+    out = import_geonames(*KAZAKH_TOWNS)
+
+    assert f"created 0 and updated {len(kazakh_cities)} places" in out
+    town.refresh_from_db()
+    assert (town.name, town.slug, town.category, town.status) == (
+        "Шахтинск",
+        "shakhtinsk",
+        "Mining town",
+        Place.Status.DRAFT,
+    )
+    assert town.latitude == round(kazakh_cities["geonames:1519327"]["latitude"], 7)
+    other_names = set(town.alternate_names.values_list("name", flat=True))
+    assert {"Šachtinsk", "Shakhtinsk"} <= other_names
+    assert town.sections.get().body == "A mining town west of Karagandy."
+    assert Place.objects.count() == len(kazakh_cities)
 
 
 def test_import_geonames_dry_run_writes_nothing(db, kazakh_cities):

