@@ -162,7 +162,10 @@ def measure(size, samples):
         nearby(500)(p)
         client.get("/bench-floor/")
     pages = chosen[50 : 50 + samples // 4]
+    # How many places the queries find, on average: a denser data set gives longer answers.
+    answers = {r: sum(len(nearby(r)(p)) for p in chosen) / len(chosen) for r in (50, 500)}
     return {
+        "answers": answers,
         "nearby_50km": timed(nearby(50), chosen),
         "nearby_500km": timed(nearby(500), chosen),
         # A page's first visit renders it; the next ones come from the page cache.
@@ -237,6 +240,11 @@ def main():
         ratios = [r[page]["p50"] / r["floor"]["p50"] for page in ("page_first", "page_again")]
         ratio = " / ".join(f"{x:.2f}" for x in ratios)
         print(f"{size:>10,} " + " ".join(f"{c:>16}" for c in cells) + f"  {ratio}")
+    answers = ", ".join(
+        f"{size:,}: {r['answers']['50']:.1f} / {r['answers']['500']:.1f}"
+        for size, r in results.items()
+    )
+    print(f"places found per nearby query (mean, 50 km / 500 km): {answers}")
     if len(results) > 1:
         small, large = results[min(results)], results[max(results)]
         growth = ", ".join(f"{c} {large[c]['p50'] / small[c]['p50']:.2f}x" for c in columns)

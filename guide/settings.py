@@ -67,6 +67,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Reusing connections roughly doubles throughput compared with one connection per request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Lets psycopg keep prepared statements (Django turns them off). Only the nearby lookup
+    # asks for them (places/nearby.py): planning its statement costs more than running it.
+    # Behind PgBouncer in transaction mode, give it max_prepared_statements (1.21+).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
 # One process can use its own memory (up to 5,000 pages, about 100 MB); several (e.g. gunicorn
 # workers) need a shared cache such as redis://127.0.0.1:6379/0, or an edit shows on the other

@@ -63,6 +63,17 @@ MAX_RANGES = 32
 RINGS_PER_STATEMENT = 3
 
 
+try:
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor):
+        def execute(self, query, params=None, *, prepare=True, **kwargs):
+            return super().execute(query, params, prepare=prepare, **kwargs)
+
+except ImportError:  # psycopg is only needed for PostgreSQL
+    PreparingCursor = None
+
+
 # A ring's search box: its latitude band and one or two longitude intervals.
 BOX_SQL = (
     "p.latitude BETWEEN %s AND %s"
@@ -124,6 +135,20 @@ def _rings(table, cursor, origin, radii, inner_km, limit, exclude_pk):
     return cursor.fetchall()
 
 
+def _cursor(connection):
+    """A cursor for the nearby statements. Planning them costs PostgreSQL more than running
+    them, and Django's cursors there bind parameters on the client, so that every statement
+    is new to the server: this one binds on the server and prepares each statement text once
+    per connection (psycopg keeps the 100 most recently used)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    cursor = PreparingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
 def nearest(model, using, latitude, longitude, radius_km, limit, exclude_pk=None):
     """Up to `limit` published places within radius_km, nearest first (ties by id), as
     NearbyPlace objects."""
@@ -133,7 +158,7 @@ def nearest(model, using, latitude, longitude, radius_km, limit, exclude_pk=None
     table = connections[using].ops.quote_name(model._meta.db_table)
     radii = geo.search_radii(radius_km) if radius_km > 0 else []
     rows, inner = [], 0.0
-    with connections[using].cursor() as cursor:
+    with _cursor(connections[using]) as cursor:
         for start in range(0, len(radii), RINGS_PER_STATEMENT):
             if len(rows) >= limit:
                 break
