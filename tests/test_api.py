@@ -402,6 +402,27 @@ def test_paging_through_a_bbox_yields_every_place_exactly_once(
     assert set(seen) == inside
 
 
+def test_paging_a_box_across_the_antimeridian_yields_each_place_once_in_grid_order(
+    client, make_place
+):
+    rng = random.Random(5)
+    inside = set()
+    for i in range(40):
+        longitude = rng.choice([rng.uniform(175, 180), rng.uniform(-180, -175)])
+        inside.add(make_place(f"Isle {i}", rng.uniform(-3, 3), longitude).slug)
+    make_place("Far", 0.0, 170.0)
+
+    seen = []
+    url = "/api/places/?" + urlencode({"bbox": "175,-3,-175,3", "limit": 7})
+    while url:
+        page = client.get(url).json()
+        seen += slugs_of(page)
+        url = page["next"]
+
+    assert len(seen) == len(set(seen)) == 40
+    assert set(seen) == inside
+
+
 def test_a_full_last_page_has_no_next(client, make_place):
     for i in range(4):
         make_place(f"P{i}", 0.0, i * 0.1)
@@ -413,20 +434,26 @@ def test_a_full_last_page_has_no_next(client, make_place):
     assert second["next"] is None
 
 
-def test_places_added_while_paging_do_not_repeat_or_hide_others(client, make_place):
+def test_places_added_while_paging_never_repeat_or_hide_others(client, make_place):
     for i in range(6):
         make_place(f"Before {i}", 0.0, i * 0.1)
 
     first = get(client, "/api/places/", bbox="-1,-1,1,1", limit=3).json()
-    make_place("Added", 0.0, 0.05)
-    rest = client.get(first["next"]).json()
-    rest_slugs = [f["properties"]["slug"] for f in rest["features"]]
-    while rest["next"]:
-        rest = client.get(rest["next"]).json()
-        rest_slugs += [f["properties"]["slug"] for f in rest["features"]]
+    # One place lands before the cursor, one after it.
+    make_place("Added early", 0.0, 0.05)
+    make_place("Added late", 0.0, 0.95)
+    seen = slugs_of(first)
+    url = first["next"]
+    while url:
+        page = client.get(url).json()
+        seen += slugs_of(page)
+        url = page["next"]
 
-    first_slugs = [f["properties"]["slug"] for f in first["features"]]
-    assert sorted(first_slugs + rest_slugs) == sorted(["added", *(f"before-{i}" for i in range(6))])
+    assert seen == [*(f"before-{i}" for i in range(6)), "added-late"]
+
+
+def slugs_of(page):
+    return [feature["properties"]["slug"] for feature in page["features"]]
 
 
 # Errors

@@ -105,6 +105,31 @@ def test_places_around_the_pole_are_neighbours(client, make_place):
     assert nearby_items(page) == [("Other side", "22.2 km")]
 
 
+def test_places_at_identical_coordinates_are_listed_at_0_km_in_the_order_they_were_added(
+    client, make_place
+):
+    origin = make_place("Fountain", 49.68, 72.69)
+    make_place("Kiosk", 49.68, 72.69)
+    make_place("Bench", 49.68, 72.69)
+
+    page = client.get(origin.get_absolute_url()).content.decode()
+
+    assert nearby_items(page) == [("Kiosk", "0 km"), ("Bench", "0 km")]
+
+
+def test_a_radius_wider_than_the_earth_reaches_the_antipode(make_place):
+    make_place("Null Island", 0.0, 0.0)
+    make_place("Antipode", 0.0, 180.0)
+    make_place("Halfway", 0.0, 90.0)
+
+    found = Place.objects.published().nearby(0.0, 0.0, 50_000, 10)
+
+    assert [place.name for place in found] == ["Null Island", "Halfway", "Antipode"]
+    assert [place.distance_km for place in found] == pytest.approx(
+        [0.0, haversine((0, 0), (0, 90)), haversine((0, 0), (0, 180))], abs=1e-6
+    )
+
+
 def test_town_page_lists_all_places_near_the_town_by_distance(client, make_place, settings):
     settings.PLACES_NEARBY_LIMIT = 1
     town = make_place("Town", 0.0, 0.0, kind=Place.Kind.AREA, category="City")
