@@ -4,15 +4,16 @@ Run from the repository root:
 
     .venv/bin/python bench/nearby.py                      # SQLite, all sizes
     .venv/bin/python bench/nearby.py --sizes 10000 100000  # fewer sizes
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide bench/nearby.py  # PostgreSQL
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide .venv/bin/python bench/nearby.py
 
 Each size gets its own database (SQLite files under bench/results/, PostgreSQL databases
 named guide_bench_<size>), built once and reused: half the places scattered uniformly over
 the globe, half in clusters around the GeoNames towns, 5% drafts. The script prints p50/p99
 in milliseconds for the nearby query (k=20 within 50 km and within 500 km, at the positions of
 random places), a whole place page through Django's test client on its first visit (rendered)
-and on the next (from the page cache), and the framework floor (a trivial template view in the
-same process), then the ratios page/floor and 1M/10k.
+and on the next (from the page cache), the framework floor (a trivial template view in the
+same process) and the first page of the API's places in a 2 by 2 degree box, then the ratios
+page/floor and 1M/10k.
 Figures are medians and 99th percentiles of one run; see docs/performance.md.
 """
 
@@ -172,7 +173,19 @@ def measure(size, samples):
         "page_first": timed(lambda p: client.get(p.get_absolute_url()), pages),
         "page_again": timed(lambda p: client.get(p.get_absolute_url()), pages),
         "floor": timed(lambda p: client.get("/bench-floor/"), pages),
+        # The first page (up to 100 places) of the API's box around a place, 2 by 2 degrees.
+        "api_box": timed(
+            lambda p: client.get("/api/places/", {"bbox": box(p), "limit": 100}), pages
+        ),
     }
+
+
+def box(place, half=1.0):
+    west, east = place.longitude - half, place.longitude + half
+    south, north = max(-90, place.latitude - half), min(90, place.latitude + half)
+    # Past 180 degrees the box wraps around: its west edge then lies east of its east edge.
+    west, east = ((west + 180) % 360 - 180, (east + 180) % 360 - 180)
+    return f"{west:.4f},{south:.4f},{east:.4f},{north:.4f}"
 
 
 def database_url(base, size):
@@ -232,7 +245,7 @@ def main():
         sys.stderr.write(child.stderr)
         results[size] = json.loads(child.stdout.strip().splitlines()[-1])
 
-    columns = ["nearby_50km", "nearby_500km", "page_first", "page_again", "floor"]
+    columns = ["nearby_50km", "nearby_500km", "page_first", "page_again", "floor", "api_box"]
     print(f"\n{engine}: milliseconds, p50 / p99 ({args.samples} nearby queries per size)")
     print(f"{'places':>10} " + " ".join(f"{c:>16}" for c in columns) + "  page/floor")
     for size, r in results.items():
