@@ -9,7 +9,7 @@ Run from the repository root:
 Each size gets its own database (SQLite files under bench/results/, PostgreSQL databases
 named guide_bench_<size>), built once and reused: half the places scattered uniformly over
 the globe, half in clusters around the GeoNames towns, 5% drafts. The script prints p50/p99
-in milliseconds for the nearby query (k=20 within 50 km and within 500 km, at the positions of
+in milliseconds for the nearby query (k=20, or --k, within 50 km and within 500 km, at the positions of
 random places), a whole place page through Django's test client on its first visit (rendered)
 and on the next (from the page cache), the framework floor (a trivial template view in the
 same process) and the first page of the API's places in a 2 by 2 degree box, then the ratios
@@ -113,7 +113,7 @@ def build(size):
         cursor.execute("ANALYZE")
 
 
-def measure(size, samples):
+def measure(size, samples, k):
     """Runs inside a process whose DATABASE_URL names this size's database."""
     import django
     from django.http import HttpResponse
@@ -155,7 +155,7 @@ def measure(size, samples):
     chosen = [points[pk] for pk in picks]
 
     def nearby(radius):
-        return lambda p: published.nearby(p.latitude, p.longitude, radius, 20, exclude_pk=p.pk)
+        return lambda p: published.nearby(p.latitude, p.longitude, radius, k, exclude_pk=p.pk)
 
     client = Client()
     for p in chosen[:50]:  # warm the statement caches and the connection
@@ -213,11 +213,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--k", type=int, default=20, help="places per nearby query (20)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        print(json.dumps(measure(args.child, args.samples)))
+        print(json.dumps(measure(args.child, args.samples, args.k)))
         return
 
     base = os.environ.get("DATABASE_URL", "")
@@ -234,7 +235,8 @@ def main():
         }
         print(f"{engine}, {size:,} places...", file=sys.stderr)
         child = subprocess.run(
-            [sys.executable, __file__, "--child", str(size), "--samples", str(args.samples)],
+            [sys.executable, __file__, "--child", str(size), "--samples", str(args.samples)]
+            + ["--k", str(args.k)],
             env={**env, "PYTHONPATH": str(ROOT)},
             cwd=ROOT,
             capture_output=True,
@@ -246,7 +248,9 @@ def main():
         results[size] = json.loads(child.stdout.strip().splitlines()[-1])
 
     columns = ["nearby_50km", "nearby_500km", "page_first", "page_again", "floor", "api_box"]
-    print(f"\n{engine}: milliseconds, p50 / p99 ({args.samples} nearby queries per size)")
+    print(
+        f"\n{engine}: milliseconds, p50 / p99 ({args.samples} nearby queries per size, k={args.k})"
+    )
     print(f"{'places':>10} " + " ".join(f"{c:>16}" for c in columns) + "  page/floor")
     for size, r in results.items():
         cells = [f"{r[c]['p50']:.3f} / {r[c]['p99']:.3f}" for c in columns]
