@@ -11,9 +11,9 @@ named guide_bench_<size>), built once and reused: half the places scattered unif
 the globe, half in clusters around the GeoNames towns, 5% drafts. The script prints p50/p99
 in milliseconds for the nearby query (k=20, or --k, within 50 km and within 500 km, at the
 positions of random places), a whole place page through Django's test client on its first
-visit (rendered) and on the next (from the page cache), the framework floor (a trivial template view in the
-same process) and the first page of the API's places in a 2 by 2 degree box, then the ratios
-page/floor and 1M/10k.
+visit (rendered) and on the next (from the page cache), the framework floor (a trivial
+template view in the same process) and the first page of the API's places in a 2 by 2 degree
+box, then the ratios page/floor and 1M/10k.
 Figures are medians and 99th percentiles of one run; see docs/performance.md.
 """
 
