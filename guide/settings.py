@@ -67,7 +67,7 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Reusing connections roughly doubles throughput compared with one connection per request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     # Lets psycopg keep prepared statements (Django turns them off). Only the nearby lookup
     # asks for them (places/nearby.py): planning its statement costs more than running it.
     # Behind PgBouncer in transaction mode, give it max_prepared_statements (1.21+).

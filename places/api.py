@@ -23,9 +23,6 @@ from places.models import AlternateName, Place, Section, SlugRedirect
 
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 20
-# SQLite refuses a WHERE clause nested deeper than 1000, and every OR'ed cell range adds a
-# level: a tall box (one range per row of cells) is covered by fewer, wider ranges instead.
-MAX_CELL_RANGES = 64
 # The order places in a box are paged in: the index's, with the id to break ties.
 PAGE_ORDER = ("cell", "latitude", "longitude", "id")
 # What SlugField accepts: anything else is no place's slug, and is never sent to the database.

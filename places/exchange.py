@@ -134,6 +134,8 @@ def parse_geojson(text: str) -> list[PlaceRecord]:
         raise ExchangeError(
             f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
+    except (ValueError, RecursionError) as error:  # a 5,000-digit number, deep nesting
+        raise ExchangeError(f"the JSON cannot be read: {error}") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         found = data.get("type") if isinstance(data, dict) else _json_type(data)
         raise ExchangeError(f"not a GeoJSON FeatureCollection (found {found!r})")
@@ -327,7 +329,11 @@ def _number(value, key: str, limit: int, problems: list[str], text=False) -> flo
             problems.append(f"{key} {value.strip()!r} is not a number")
             return None
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            problems.append(f"{key} is far outside [-{limit}, {limit}]")
+            return None
     else:
         problems.append(f"{key} must be a number, not {_json_type(value)}")
         return None
@@ -550,6 +556,9 @@ def _check_town(record, in_file, by_slug, updated) -> None:
 PLACE_IMPORTED = (
     "name", "slug", "kind", "category", "country", "latitude", "longitude", "cell", "status",
 )  # fmt: skip
+# What an update from a reference source (keeps_guide_edits) writes: PLACE_IMPORTED[4:8].
+REFRESHED = ("country", "latitude", "longitude", "cell")
+assert PLACE_IMPORTED[4:8] == REFRESHED
 
 
 def write_plan(
@@ -600,9 +609,22 @@ def write_plan(
         )
 
         for batch in _batches(plan.updates, batch_size):
+            # A reference source's updates write only its facts, so that nothing a contributor
+            # saved since the plan was made is overwritten.
+            refreshed = [record for record in batch if record.keeps_guide_edits]
+            _execute_many(
+                Place,
+                "UPDATE",
+                [*REFRESHED, "updated"],
+                [(*_place_values(record)[4:8], now, record.pk) for record in refreshed],
+            )
             # GeoNames does not say which town a place is in: those updates leave it.
             for with_town in (True, False):
-                chosen = [record for record in batch if (record.town is not None) == with_town]
+                chosen = [
+                    record
+                    for record in batch
+                    if not record.keeps_guide_edits and (record.town is not None) == with_town
+                ]
                 rows = [
                     (
                         *_place_values(record),

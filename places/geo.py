@@ -22,7 +22,7 @@ COORDINATE_DECIMALS = 7
 
 def round_degrees(value: float) -> float:
     """A latitude or longitude rounded to the precision the guide stores."""
-    return round(value, COORDINATE_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return round(float(value), COORDINATE_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

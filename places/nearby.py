@@ -22,7 +22,13 @@ from django.urls import reverse
 
 from places import geo
 
-COLUMNS = ("id", "name", "slug", "kind", "category", "latitude", "longitude")
+# What the statements return of a place. The text columns are cast so that the result's
+# types stay the same when a migration changes a column's length: PostgreSQL refuses to run a
+# prepared statement whose result type changed.
+COLUMNS = (
+    "p.id, CAST(p.name AS TEXT), CAST(p.slug AS TEXT), CAST(p.kind AS TEXT),"
+    " CAST(p.category AS TEXT), p.latitude, p.longitude"
+)
 
 
 @dataclass(slots=True)
@@ -58,19 +64,26 @@ TERM_SQL = (
 # empty unless its box crosses the antimeridian). One statement holds at most
 # RINGS_PER_STATEMENT rings (8, 32 and 128 km); wider rings, needed only where places are
 # sparse, go in a second statement that runs only then.
-EMPTY = (1, 0)
+EMPTY_CELLS = (1, 0)
+EMPTY_INTERVAL = (1.0, 0.0)
 MAX_RANGES = 32
 RINGS_PER_STATEMENT = 3
 
 
 try:
     import psycopg
+    from psycopg.types.numeric import Int8
 
     class PreparingCursor(psycopg.Cursor):
+        """Binds parameters on the server and prepares each statement on first use. Integers
+        are sent as bigint: psycopg would type each by its size, making one statement text
+        several prepared statements."""
+
         def execute(self, query, params=None, *, prepare=True, **kwargs):
+            params = [Int8(v) if type(v) is int else v for v in params or ()]
             return super().execute(query, params, prepare=prepare, **kwargs)
 
-except ImportError:  # psycopg is only needed for PostgreSQL
+except ImportError:  # psycopg (3) is only needed for PostgreSQL
     PreparingCursor = None
 
 
@@ -104,9 +117,8 @@ def _statement(vendor, table, shape):
             f") AS r{i}_terms WHERE term > %s AND term <= %s AND id <> %s"
             f" ORDER BY term, id LIMIT %s) AS r{i}"
         )
-    columns = ", ".join(f"p.{column}" for column in COLUMNS)
     return (
-        f"WITH {', '.join(ctes)} SELECT {columns}, n.term"
+        f"WITH {', '.join(ctes)} SELECT {COLUMNS}, n.term"
         f" FROM ({' UNION ALL '.join(rings)} LIMIT %s) AS n"
         f" JOIN {table} AS p ON p.id = n.id ORDER BY n.term, p.id"
     )
@@ -124,8 +136,8 @@ def _rings(table, cursor, origin, radii, inner_km, limit, exclude_pk):
         shape.append(padded)
         for cell_range in ranges:
             cell_params += cell_range
-        cell_params += EMPTY * (padded - len(ranges))
-        (west, east), (west2, east2) = [*intervals, EMPTY][:2]
+        cell_params += EMPTY_CELLS * (padded - len(ranges))
+        (west, east), (west2, east2) = [*intervals, EMPTY_INTERVAL][:2]
         lowest = geo.km_to_term(inner_km) if inner_km else -1.0
         ring_params += [*radians, south, north, west, east, west2, east2]
         ring_params += [lowest, geo.km_to_term(outer_km), exclude_pk, limit]
@@ -140,10 +152,14 @@ def _cursor(connection):
     them, and Django's cursors there bind parameters on the client, so that every statement
     is new to the server: this one binds on the server and prepares each statement text once
     per connection (psycopg keeps the 100 most recently used)."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or PreparingCursor is None:
         return connection.cursor()
+    # What connection.cursor() does before it makes its own kind of cursor.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    cursor = PreparingCursor(connection.connection)
+    with connection.wrap_database_errors:
+        cursor = PreparingCursor(connection.connection)
+    connection.validate_thread_sharing()
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)

