@@ -15,7 +15,7 @@ from django.db.models import BooleanField, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from places import geo
@@ -124,6 +124,28 @@ def place_detail(request, slug):
         "photos": [photo_json(request, photo) for photo in place.photos.all()],
     }
     return JsonResponse(feature(request, place, **properties), content_type=GEOJSON)
+
+
+@api_view
+def unknown(request, rest):
+    """Any other address under /api/: a JSON 404 that says where the API is described, or
+    the address with its missing final slash."""
+    with_slash = f"{request.path}/"
+    if not rest.endswith("/") and _url_name(with_slash) not in {None, "api_unknown"}:
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(f"{with_slash}?{query}" if query else with_slash, permanent=True)
+    return error(
+        404,
+        f"There is no API endpoint at {request.path}: see {reverse('places:api_openapi')} "
+        "for the ones there are.",
+    )
+
+
+def _url_name(path):
+    try:
+        return resolve(path).url_name
+    except Resolver404:
+        return None
 
 
 @api_view

@@ -1,6 +1,6 @@
 """Public pages of the guide, and its read-only JSON API under /api/ (places/api.py)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from places import api, views
 
@@ -16,4 +16,6 @@ urlpatterns = [
     # Any text, not just slugs, so that every unknown place gets the API's JSON 404.
     path("api/places/<str:slug>/", api.place_detail, name="api_place"),
     path("api/openapi.json", api.openapi, name="api_openapi"),
+    # Anything else under /api/: a JSON 404 (not an endpoint, so not in the description).
+    re_path(r"^api/(?P<rest>[\s\S]*)\Z", api.unknown, name="api_unknown"),
 ]

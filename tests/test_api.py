@@ -271,6 +271,24 @@ def test_unknown_place_is_a_json_404(client, db, path):
     assert "No published place has the slug" in response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/", "/api/nowhere/", "/api/places/a/b/", "/api/near", "/api/a%0Ab", "/api/%0A"]
+)
+def test_an_unknown_api_address_is_a_json_404_pointing_to_the_description(client, db, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "see /api/openapi.json" in response.json()["error"]
+
+
+def test_an_api_address_without_its_final_slash_redirects_with_its_query(client, db):
+    response = client.get("/api/nearby", {"lat": 49.68, "lon": 72.69})
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/nearby/?lat=49.68&lon=72.69"
+
+
 def test_unpublished_place_is_a_json_404(client, make_place):
     make_place("Secret", status=Place.Status.DRAFT)
 
@@ -572,7 +590,7 @@ def test_every_api_url_is_documented_and_every_documented_path_is_an_api_url():
     api_routes = {
         "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
         for pattern in urls.urlpatterns
-        if str(pattern.pattern).startswith("api/")
+        if str(pattern.pattern).startswith("api/") and pattern.name != "api_unknown"
     }
 
     assert set(OPENAPI["paths"]) == api_routes
