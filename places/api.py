@@ -35,7 +35,8 @@ class BadParameter(Exception):
 
 
 def api_view(view):
-    """GET and HEAD only, and wrong parameters answered with 400 and a JSON error."""
+    """GET and HEAD only, open to other sites' pages, and wrong parameters answered with 400
+    and a JSON error."""
 
     # Exempt so that a POST is told 405 rather than 403: these views never change anything.
     @csrf_exempt
@@ -46,9 +47,12 @@ def api_view(view):
             response["Allow"] = "GET, HEAD"
             return response
         try:
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
         except BadParameter as problem:
-            return error(400, str(problem))
+            response = error(400, str(problem))
+        # Public data, read without cookies: any web page may fetch it (CORS).
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
 
     return wrapper
 

@@ -282,6 +282,18 @@ def test_an_unknown_api_address_is_a_json_404_pointing_to_the_description(client
     assert "see /api/openapi.json" in response.json()["error"]
 
 
+def test_web_pages_on_other_sites_may_read_the_api_answers_and_errors(client, make_place):
+    make_place("Museum")
+
+    for path, params in [
+        ("/api/nearby/", {"lat": 49.68, "lon": 72.69}),
+        ("/api/places/museum/", {}),
+        ("/api/nearby/", {"lat": 200, "lon": 0}),
+    ]:
+        response = client.get(path, params, headers={"Origin": "https://map.example.org"})
+        assert response["Access-Control-Allow-Origin"] == "*", path
+
+
 def test_an_api_address_without_its_final_slash_redirects_with_its_query(client, db):
     response = client.get("/api/nearby", {"lat": 49.68, "lon": 72.69})
 
