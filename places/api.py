@@ -7,7 +7,6 @@ import functools
 import json
 import math
 import re
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -88,8 +87,9 @@ def place_list(request):
     page = rows[:limit]
     next_url = None
     if len(rows) > limit:
+        cursor = encode_cursor(position(page[-1]))
         query = urlencode(
-            {"bbox": request.GET["bbox"], "limit": limit, "cursor": encode_cursor(page[-1])},
+            {"bbox": request.GET["bbox"], "limit": limit, "cursor": cursor},
             safe=",",
         )
         next_url = request.build_absolute_uri(f"{request.path}?{query}")
@@ -324,10 +324,16 @@ def bbox_param(request):
     return south, north, [(west, east)]
 
 
-def encode_cursor(place):
-    """The position after a place in PAGE_ORDER, as URL-safe text."""
-    position = f"{place.cell},{place.latitude!r},{place.longitude!r},{place.pk}"
-    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+def position(place):
+    """Where a place stands in PAGE_ORDER."""
+    return (place.cell, place.latitude, place.longitude, place.pk)
+
+
+def encode_cursor(position):
+    """A position in PAGE_ORDER as URL-safe text."""
+    cell, latitude, longitude, pk = position
+    text = f"{cell},{latitude!r},{longitude!r},{pk}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def cursor_param(request):
@@ -338,29 +344,21 @@ def cursor_param(request):
     try:
         decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
         cell, latitude, longitude, pk = decoded.split(",")
-        position = (int(cell), float(latitude), float(longitude), int(pk))
+        after = (int(cell), float(latitude), float(longitude), int(pk))
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        position = None
+        after = None
     # Only what encode_cursor writes: a cell of the grid, coordinates, a 64-bit primary key.
     valid = (
-        position is not None
-        and 0 <= position[0] < geo.CELL_ROWS * geo.CELLS_PER_ROW
-        and -90 <= position[1] <= 90
-        and -180 <= position[2] <= 180
-        and 0 < position[3] < 2**63
-        and encode_cursor(CursorPlace(*position)) == text
+        after is not None
+        and 0 <= after[0] < geo.CELL_ROWS * geo.CELLS_PER_ROW
+        and -90 <= after[1] <= 90
+        and -180 <= after[2] <= 180
+        and 0 < after[3] < 2**63
+        and encode_cursor(after) == text
     )
     if not valid:
         raise BadParameter(
             "cursor is not valid: pass the `next` link of the previous page unchanged, "
             "or leave cursor out for the first page."
         )
-    return position
-
-
-@dataclass
-class CursorPlace:
-    cell: int
-    latitude: float
-    longitude: float
-    pk: int
+    return after

@@ -447,13 +447,13 @@ def plan_import(records: list[PlaceRecord]) -> ImportPlan:
     by_slug = {}
     by_external_id = {}
     kept = {}
-    for pk, slug, external_id, kind, name, category, status in Place.objects.values_list(
-        "pk", "slug", "external_id", "kind", "name", "category", "status"
+    for pk, slug, external_id, kind, name in Place.objects.values_list(
+        "pk", "slug", "external_id", "kind", "name"
     ):
         by_slug[slug] = (pk, external_id, kind)
         if external_id:
             by_external_id[external_id] = (pk, slug)
-            kept[pk] = (kind, name, category, status)
+            kept[pk] = (kind, name)
 
     _find_repeats(records, "external_id")
     _find_repeats(records, "slug")
@@ -500,15 +500,16 @@ def plan_import(records: list[PlaceRecord]) -> ImportPlan:
     )
 
 
-def _keep_guide_edits(record, kind, name, category, status) -> None:
-    """Give an update from a reference source the place's own name, kind, category and
-    status; the source's name becomes one more alternate name."""
+def _keep_guide_edits(record, kind, name) -> None:
+    """Give an update from a reference source the place's own slug, kind (which town checks
+    read) and name; the source's name becomes one more alternate name. write_plan writes
+    only its REFRESHED columns."""
     if record.name and record.name != name and record.alternate_names is not None:
         record.alternate_names.append(record.name)
     if record.alternate_names is not None:
         record.alternate_names = [other for other in record.alternate_names if other != name]
     record.slug = ""  # the place's own, set below
-    record.kind, record.name, record.category, record.status = kind, name, category, status
+    record.kind, record.name = kind, name
 
 
 def _find_repeats(records: list[PlaceRecord], key: str) -> None:
@@ -558,7 +559,6 @@ PLACE_IMPORTED = (
 )  # fmt: skip
 # What an update from a reference source (keeps_guide_edits) writes: PLACE_IMPORTED[4:8].
 REFRESHED = ("country", "latitude", "longitude", "cell")
-assert PLACE_IMPORTED[4:8] == REFRESHED
 
 
 def write_plan(
@@ -616,7 +616,11 @@ def write_plan(
                 Place,
                 "UPDATE",
                 [*REFRESHED, "updated"],
-                [(*_place_values(record)[4:8], now, record.pk) for record in refreshed],
+                [
+                    (r.country, r.latitude, r.longitude, geo.cell_of(r.latitude, r.longitude))
+                    + (now, r.pk)
+                    for r in refreshed
+                ],
             )
             # GeoNames does not say which town a place is in: those updates leave it.
             for with_town in (True, False):
