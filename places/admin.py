@@ -1,14 +1,26 @@
 """Editing places in the Django admin: sections and photos inline on the place form."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 
+from places.markup import normalize_text
 from places.models import AlternateName, Photo, Place, Section
+
+
+class StoredTextField(forms.CharField):
+    """A text area's value as Section.save stores it, so that a section sent back unchanged
+    (browsers send "\r\n" line ends) is an unchanged form: not saved, not logged."""
+
+    def to_python(self, value):
+        return normalize_text(super().to_python(value))
 
 
 class SectionInline(admin.StackedInline):
     model = Section
     extra = 0
     fields = ["kind", "body"]
+    formfield_overrides = {models.TextField: {"form_class": StoredTextField}}
 
 
 class PhotoInline(admin.StackedInline):

@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from places import geo
+from places import geo, markup
 from places.models import AlternateName, Place, Section, SlugRedirect
 
 GEOJSON = "application/geo+json"
@@ -180,7 +180,7 @@ def section_json(section):
         "kind": Section.Kind(section.kind).name.lower(),
         "title": section.get_kind_display(),
         "text": section.body,
-        "html": section.body_html,
+        "html": markup.sanitise(section.body_html),
     }
 
 

@@ -1,4 +1,11 @@
-"""Contributor text to safe HTML: Markdown rendered once, on save, then sanitised with nh3."""
+"""Contributor text to safe HTML: Markdown rendered on save, sanitised again on every output.
+
+The HTML stored with a section is only a cache of the Markdown conversion. Pages and the API
+pass it through `sanitise` as they show it, so that a stricter allow-list applies at once to
+every stored row, without re-rendering anything.
+"""
+
+import threading
 
 import markdown
 import nh3
@@ -8,17 +15,36 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
+# One cleaner for the process: nh3 parses its options once, and cleaning is thread-safe.
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="nofollow noopener",
+)
+# A Markdown converter keeps state while it converts, so each thread has its own; building
+# one costs more than converting a section.
+_converters = threading.local()
+
+
+def normalize_text(text: str) -> str:
+    """Text as it is stored: Unix line ends and no surrounding blank space, as Django's form
+    fields strip it. Browsers send text areas with "\\r\\n"; without this an untouched section
+    would differ from what is stored."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def sanitise(html: str) -> str:
+    """Only the allowed tags, attributes and link schemes of `html`; the rest is removed."""
+    return _cleaner.clean(html)
+
 
 def render_markdown(text: str) -> str:
     """HTML for a section body; anything outside the allowed tags is stripped or escaped."""
-    # Section headings are <h2>, so a contributor's "# Heading" becomes <h3>, never an <h1>.
-    html = markdown.markdown(
-        text, extensions=["toc"], extension_configs={"toc": {"baselevel": 3}}, output_format="html"
-    )
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener",
-    )
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        # Section headings are <h2>, so a contributor's "# Heading" becomes <h3>, never <h1>.
+        converter = _converters.markdown = markdown.Markdown(
+            extensions=["toc"], extension_configs={"toc": {"baselevel": 3}}, output_format="html"
+        )
+    return sanitise(converter.reset().convert(text))

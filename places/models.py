@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 
 from places import geo
-from places.markup import render_markdown
+from places.markup import normalize_text, render_markdown
 from places.nearby import nearest
 
 LATITUDE_MESSAGE = "Latitude must be between -90 and 90 degrees (north is positive)."
@@ -213,7 +213,7 @@ class Section(models.Model):
     body = models.TextField(
         blank=True, help_text="Plain paragraphs separated by blank lines; Markdown is allowed."
     )
-    # Rendered from `body` on save and sanitised, so pages never render raw input.
+    # Rendered from `body` on save; pages sanitise it again as they show it (places.markup).
     body_html = models.TextField(editable=False, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -232,6 +232,7 @@ class Section(models.Model):
         return f"{self.place} — {self.get_kind_display()}"
 
     def save(self, *args, **kwargs):
+        self.body = normalize_text(self.body)
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
 

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django import forms
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -213,3 +214,50 @@ def test_place_list_is_searchable_and_filterable(contributor_client, demo):
         "Kirovskiy Rayon",
         "Metallurgicheskiy Rayon",
     }
+
+
+def as_browser_sends(data):
+    """Form data as a browser posts it: every line break in a text area becomes "\\r\\n"."""
+    return {
+        name: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for name, value in data.items()
+    }
+
+
+def test_saving_a_place_untouched_changes_no_section_and_logs_no_change(contributor_client, demo):
+    museum = Place.objects.get(slug="karlag-museum")
+    before = list(museum.sections.values_list("pk", "body", "updated"))
+    assert any("\n" in body for _, body, _ in before)
+    url = f"/admin/places/place/{museum.pk}/change/"
+
+    response = contributor_client.post(
+        url, as_browser_sends(current_form(contributor_client.get(url)))
+    )
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert list(museum.sections.values_list("pk", "body", "updated")) == before
+    entry = LogEntry.objects.filter(object_id=str(museum.pk)).latest("action_time")
+    assert entry.get_change_message() == "No fields changed."
+
+
+def test_section_written_with_windows_line_breaks_is_stored_and_served_with_unix_ones(
+    contributor_client, client, demo
+):
+    museum = Place.objects.get(slug="karlag-museum")
+    url = f"/admin/places/place/{museum.pk}/change/"
+    data = current_form(contributor_client.get(url))
+    index = next(i for i in range(5) if data[f"sections-{i}-kind"] == Section.Kind.HISTORY)
+    data[f"sections-{index}-body"] = "First paragraph.\n\nSecond paragraph.\n"
+
+    response = contributor_client.post(url, as_browser_sends(data))
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    history = museum.sections.get(kind=Section.Kind.HISTORY)
+    assert history.body == "First paragraph.\n\nSecond paragraph."
+    assert history.body_html == "<p>First paragraph.</p>\n<p>Second paragraph.</p>"
+    sections = client.get("/api/places/karlag-museum/").json()["properties"]["sections"]
+    assert {"text": history.body, "html": history.body_html}.items() <= next(
+        section for section in sections if section["kind"] == "history"
+    ).items()
+    entry = LogEntry.objects.filter(object_id=str(museum.pk)).latest("action_time")
+    assert entry.get_change_message() == "Changed Body for section “KarLag Museum — History”."

@@ -583,8 +583,8 @@ def test_export_holds_every_field_the_importer_reads(varied_places):
         "external_id": "wikidata:Q4215208",
         "sections": {
             "description": 'A museum, "in" [Dolinka](https://example.org/?a=1&b=2)',
-            "history": "## The camp\r\n\r\nFrom 1931 to 1959, *KarLag* held\n\n- prisoners\n"
-            "- «exiles»\n",
+            # As Section.save stores it: Unix line ends, no blank space around.
+            "history": "## The camp\n\nFrom 1931 to 1959, *KarLag* held\n\n- prisoners\n- «exiles»",
         },
         "alternate_names": ["KarLag Museum", "Карлаг, музей"],
     }

@@ -52,6 +52,24 @@ def test_section_markup_is_sanitised(client, make_place):
     assert "onclick" not in page
 
 
+def test_stored_html_is_sanitised_again_on_the_page_and_in_the_api(client, make_place):
+    # A row rendered under looser rules than today's (or written around Section.save).
+    place = make_place()
+    section = place.sections.create(kind=Section.Kind.DESCRIPTION, body="Kept.")
+    Section.objects.filter(pk=section.pk).update(
+        body_html='<p>Kept.</p><script>alert(1)</script><img src="x" onerror="alert(2)">'
+        '<a href="javascript:alert(3)" onclick="alert(4)">link</a><h1>Big</h1>'
+    )
+
+    page = client.get(place.get_absolute_url()).content.decode()
+    (api_section,) = client.get(f"/api/places/{place.slug}/").json()["properties"]["sections"]
+
+    for html in (page, api_section["html"]):
+        assert "<p>Kept.</p>" in html
+        for unsafe in ("<script", "<img", "onerror", "javascript:", "onclick", "<h1>Big"):
+            assert unsafe not in html
+
+
 def test_unknown_slug_is_a_404_page(client, db):
     response = client.get("/places/no-such-place/")
 

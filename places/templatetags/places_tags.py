@@ -1,8 +1,9 @@
 """Template filters for the guide's own formats."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
-from places import geo
+from places import geo, markup
 
 register = template.Library()
 
@@ -11,3 +12,9 @@ register = template.Library()
 def km(distance_km):
     """A distance as the guides print it: "7.3 km", "48 km"."""
     return geo.format_km(distance_km)
+
+
+@register.filter
+def sanitised(html):
+    """Stored section HTML, cleaned with today's allow-list: the only way it reaches a page."""
+    return mark_safe(markup.sanitise(html))
