@@ -46,7 +46,7 @@ def another_connection_is_writing():
         return cursor.fetchone()[0] > 0
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the Contributors group
+@pytest.mark.django_db(transaction=True)
 def test_visitors_and_a_contributor_are_served_while_an_import_writes(
     client, contributor_client, make_place, tmp_path
 ):
