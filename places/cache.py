@@ -21,7 +21,7 @@ from functools import wraps
 from django.conf import settings
 from django.core import checks
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
@@ -34,10 +34,16 @@ log = logging.getLogger(__name__)
 VERSION_KEY = "pages"
 
 
+# Every cached page runs this: the ORM takes ten times longer to build it than SQLite to run it.
+READ_VERSION = f'SELECT "version" FROM "{ContentVersion._meta.db_table}" WHERE "key" = %s'
+
+
 def content_version():
     """0 until the first change (and after the tests empty the table)."""
-    versions = ContentVersion.objects.filter(key=VERSION_KEY).values_list("version", flat=True)
-    return versions.first() or 0
+    with connection.cursor() as cursor:
+        cursor.execute(READ_VERSION, [VERSION_KEY])
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def content_changed(**kwargs):
