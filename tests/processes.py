@@ -52,6 +52,11 @@ def environment(**variables):
     }
 
 
+def bare_environment(**variables):
+    """Only these variables, whatever the shell exports (the site's own settings read them)."""
+    return {"PATH": os.environ.get("PATH", ""), "ENV_FILE": "", **variables}
+
+
 def manage(*arguments, **variables):
     """Run manage.py in another process on the test database; its CompletedProcess."""
     return subprocess.run(

@@ -1,7 +1,6 @@
 """The tests' own settings, and settings that make a local run behave like production."""
 
 import json
-import os
 import subprocess
 import sys
 import urllib.request
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 
-from tests.processes import ROOT, free_port, start_manage, wait_for_port
+from tests.processes import ROOT, bare_environment, free_port, start_manage, wait_for_port
 
 PROBE = """
 from django.conf import settings
@@ -32,13 +31,12 @@ READ_SETTINGS = (
 def test_tests_see_neither_the_shell_nor_a_dotenv_file_but_the_database_and_cache_urls(tmp_path):
     dotenv = tmp_path / ".env"
     dotenv.write_text("SECRET_KEY=from-the-env-file\nPLACES_PAGE_CACHE_SECONDS=0\n")
-    env = {
-        **os.environ,
-        "ENV_FILE": str(dotenv),
-        "DJANGO_SETTINGS_MODULE": "guide.settings",
-        "PLACES_NEARBY_LIMIT": "3",
-        "CACHE_URL": "locmemcache://from-the-shell",
-    }
+    env = bare_environment(
+        ENV_FILE=str(dotenv),
+        DJANGO_SETTINGS_MODULE="guide.settings",
+        PLACES_NEARBY_LIMIT="3",
+        CACHE_URL="locmemcache://from-the-shell",
+    )
     # The site itself reads both...
     site = subprocess.run(
         [sys.executable, "-c", READ_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True
@@ -68,15 +66,13 @@ def test_runserver_serves_css_and_admin_javascript_through_whitenoise_as_product
     tmp_path, debug
 ):
     static_root = tmp_path / "static"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "guide.settings",
-        "ENV_FILE": "",
-        "DEBUG": str(debug).lower(),
-        "SECRET_KEY": "test-only",
-        "STATIC_ROOT": str(static_root),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
+    env = bare_environment(
+        DJANGO_SETTINGS_MODULE="guide.settings",
+        DEBUG=str(debug).lower(),
+        SECRET_KEY="test-only",
+        STATIC_ROOT=str(static_root),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
     files = {"css/site.css": "text/css", "admin/js/core.js": "text/javascript"}
     if debug:  # development serves the sources
         urls = {name: name for name in files}
