@@ -87,9 +87,9 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
         timeout=env.float("SQLITE_TIMEOUT", default=30.0),
     )
 
-# One process can use its own memory (up to 5,000 pages, about 100 MB); several (e.g. gunicorn
-# workers) need a shared cache such as redis://127.0.0.1:6379/0, or an edit shows on the other
-# workers only when their copy of a page expires (`check --deploy` warns: places.W001).
+# Whole pages, in each process's own memory (up to 5,000 pages, about 100 MB). Edits show in
+# every process at once either way (places/cache.py); several worker processes share the work
+# and the memory through a cache such as redis://127.0.0.1:6379/0 (`check --deploy`: W001).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=5000")}
 # Public pages are cached until any place changes, and at most this long; 0 turns it off.
 PLACES_PAGE_CACHE_SECONDS = env.int("PLACES_PAGE_CACHE_SECONDS", default=600)
