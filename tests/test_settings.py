@@ -20,6 +20,7 @@ def test_settings_come_from_the_tests_environment():
     assert settings.PLACES_PAGE_CACHE_SECONDS == 600
     assert settings.PLACES_NEARBY_LIMIT == 30
     assert settings.CACHES["default"]["LOCATION"] == "from-the-shell"
+    assert settings.DATABASES["default"]["NAME"] == "/from/the/shell.sqlite3"
 """
 
 READ_SETTINGS = (
@@ -36,6 +37,7 @@ def test_tests_see_neither_the_shell_nor_a_dotenv_file_but_the_database_and_cach
         DJANGO_SETTINGS_MODULE="guide.settings",
         PLACES_NEARBY_LIMIT="3",
         CACHE_URL="locmemcache://from-the-shell",
+        DATABASE_URL="sqlite:////from/the/shell.sqlite3",
     )
     # The site itself reads both...
     site = subprocess.run(
