@@ -9,7 +9,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A local .env file is read if there is one; real environment variables win over it.
-env.read_env(BASE_DIR / ".env")
+# ENV_FILE names another file, or none when empty (the tests' settings read none).
+ENV_FILE = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
+if ENV_FILE:
+    env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -25,6 +28,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before staticfiles: `runserver` leaves static files to WhiteNoise, as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -72,10 +77,19 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     # asks for them (places/nearby.py): planning its statement costs more than running it.
     # Behind PgBouncer in transaction mode, give it max_prepared_statements (1.21+).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # Write-ahead logging: readers never wait for a writer (an import), nor it for them.
+        init_command="PRAGMA journal_mode=WAL",
+        # Transactions take the write lock when they begin, so a writer queues for it
+        # (waiting up to `timeout` seconds) instead of failing when a read turns into a write.
+        transaction_mode="IMMEDIATE",
+        timeout=env.float("SQLITE_TIMEOUT", default=30.0),
+    )
 
-# One process can use its own memory (up to 5,000 pages, about 100 MB); several (e.g. gunicorn
-# workers) need a shared cache such as redis://127.0.0.1:6379/0, or an edit shows on the other
-# workers only when their copy of a page expires (`check --deploy` warns: places.W001).
+# Whole pages, in each process's own memory (up to 5,000 pages, about 100 MB). Edits show in
+# every process at once either way (places/cache.py); several worker processes share the work
+# and the memory through a cache such as redis://127.0.0.1:6379/0 (`check --deploy`: W001).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=5000")}
 # Public pages are cached until any place changes, and at most this long; 0 turns it off.
 PLACES_PAGE_CACHE_SECONDS = env.int("PLACES_PAGE_CACHE_SECONDS", default=600)

@@ -8,8 +8,8 @@ class PlacesConfig(AppConfig):
     verbose_name = "Places"
 
     def ready(self):
-        from places import models, pagecache
+        from places import cache, models
 
-        pagecache.connect_signals(
+        cache.connect_signals(
             models.Place, models.Section, models.Photo, models.AlternateName, models.SlugRedirect
         )

@@ -20,7 +20,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from places import geo, pagecache
+from places import cache, geo
 from places.markup import render_markdown
 from places.models import AlternateName, Place, Section, SlugRedirect
 from places.transliteration import ascii_slug, unique_slug
@@ -647,7 +647,7 @@ def write_plan(
         _move_slug_redirects(plan, batch_size)
         _replace_sections(plan, now, batch_size)
         _replace_alternate_names(plan, batch_size)
-        transaction.on_commit(pagecache.content_changed)
+        transaction.on_commit(cache.content_changed)
 
 
 def _place_values(record: PlaceRecord) -> tuple:

@@ -257,3 +257,14 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.caption or self.alt_text
+
+
+class ContentVersion(models.Model):
+    """A counter that every committed change to what public pages show moves on; cached pages
+    are keyed by it (places/cache.py). Kept in the database so that every process sees it."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key} {self.version}"

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from places.cache import cached_page
 from places.models import Place, SlugRedirect
-from places.pagecache import cached_page
 
 
 @cached_page

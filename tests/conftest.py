@@ -1,9 +1,10 @@
 """Fixtures shared by the test modules: places, the demo, and a logged-in contributor."""
 
+import importlib
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
 from django.core.management import call_command
 from django.utils.text import slugify
@@ -46,8 +47,22 @@ def demo(db):
 @pytest.fixture
 def contributor(db):
     user = User.objects.create_user("editor", password="a long passphrase", is_staff=True)
-    user.groups.add(Group.objects.get(name="Contributors"))
+    user.groups.add(contributors_group())
     return user
+
+
+def contributors_group():
+    """The group its data migration made, made again when a transactional test (which
+    empties every table when it ends) ran before."""
+    migration = importlib.import_module("places.migrations.0002_contributors_group")
+    group, created = Group.objects.get_or_create(name=migration.GROUP)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="places", codename__in=migration.PERMISSIONS
+            )
+        )
+    return group
 
 
 @pytest.fixture

@@ -1,0 +1,125 @@
+"""Whole public pages, cached until a committed change to what they show.
+
+A place page lists other places, so one edit can change many pages. Rather than track which,
+every cached page is keyed by a content version that any change to places, sections, photos,
+alternate names or slugs moves on; pages of an old version are never read again and expire.
+
+The version is a counter in the database (ContentVersion), so that every process sees an edit
+from any other (a worker, a shell, an import) on its next page view, whichever cache holds the
+pages; reading it is the one query of a cached page. It moves after the change commits, and a
+view reads it before anything else, so a page rendered from older data is never stored under
+a newer version. Code that writes without Model.save() (bulk imports) calls content_changed().
+
+The pages themselves live in the configured cache. When that is a Redis server that stops
+answering, pages are rendered uncached (one warning per outage) until it is back.
+"""
+
+import hashlib
+import logging
+from functools import wraps
+
+from django.conf import settings
+from django.core import checks
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from redis import RedisError
+
+from places.models import ContentVersion
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "pages"
+
+
+# Every cached page runs this: the ORM takes ten times longer to build it than SQLite to run it.
+READ_VERSION = f'SELECT "version" FROM "{ContentVersion._meta.db_table}" WHERE "key" = %s'
+
+
+def content_version():
+    """0 until the first change (and after the tests empty the table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(READ_VERSION, [VERSION_KEY])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def content_changed(**kwargs):
+    """Every cached page is out of date once the current transaction commits (at once outside
+    a transaction). Also the receiver of the model signals."""
+    # robust: the edit is committed by then; a failure here must not turn it into an error page.
+    transaction.on_commit(_next_version, robust=True)
+
+
+def _next_version():
+    counter = ContentVersion.objects.filter(key=VERSION_KEY)
+    if not counter.update(version=F("version") + 1):
+        # No row yet: create it, then count this change even if another process just did.
+        ContentVersion.objects.bulk_create([ContentVersion(key=VERSION_KEY)], ignore_conflicts=True)
+        counter.update(version=F("version") + 1)
+
+
+def connect_signals(*models):
+    for model in models:
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"pagecache-save-{model}")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"pagecache-delete-{model}")
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def check_cache_is_shared(app_configs, **kwargs):
+    """Each process keeping its own copy of every page multiplies memory and rendering."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if settings.PLACES_PAGE_CACHE_SECONDS and backend.endswith(".LocMemCache"):
+        return [
+            checks.Warning(
+                "Pages are cached in each process's own memory: every worker process renders "
+                "and keeps its own copy of each page.",
+                hint="Set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/0, "
+                "unless the site runs as one process.",
+                id="places.W001",
+            )
+        ]
+    return []
+
+
+_cache_down = False
+
+
+def _fail_soft(operation, *args):
+    """The cache's answer, or None while the cache server is unreachable."""
+    global _cache_down
+    try:
+        answer = operation(*args)
+    except RedisError:
+        if not _cache_down:
+            log.warning("The page cache is unreachable; pages are served uncached.", exc_info=True)
+            _cache_down = True
+        return None
+    if _cache_down:
+        log.warning("The page cache answers again.")
+        _cache_down = False
+    return answer
+
+
+def cached_page(view):
+    """Serve a view's 200 responses from the cache, by scheme, host and path (the public
+    pages take no query parameters and show nothing that depends on the visitor)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        timeout = settings.PLACES_PAGE_CACHE_SECONDS
+        if not timeout or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        address = f"{content_version()} {request.scheme} {request.get_host()} {request.path}"
+        key = f"places:page:{hashlib.sha256(address.encode()).hexdigest()}"
+        content = _fail_soft(cache.get, key)
+        if content is not None:
+            return HttpResponse(content)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            _fail_soft(cache.set, key, response.content, timeout)
+        return response
+
+    return wrapper

@@ -1,0 +1,107 @@
+"""The tests' own settings, and settings that make a local run behave like production."""
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+
+from tests.processes import ROOT, bare_environment, free_port, start_manage, wait_for_port
+
+PROBE = """
+from django.conf import settings
+
+
+def test_settings_come_from_the_tests_environment():
+    assert settings.SECRET_KEY == "tests-only-not-secret"
+    assert settings.PLACES_PAGE_CACHE_SECONDS == 600
+    assert settings.PLACES_NEARBY_LIMIT == 30
+    assert settings.CACHES["default"]["LOCATION"] == "from-the-shell"
+    assert settings.DATABASES["default"]["NAME"] == "/from/the/shell.sqlite3"
+"""
+
+READ_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.SECRET_KEY, s.PLACES_PAGE_CACHE_SECONDS, s.PLACES_NEARBY_LIMIT)"
+)
+
+
+def test_tests_see_neither_the_shell_nor_a_dotenv_file_but_the_database_and_cache_urls(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SECRET_KEY=from-the-env-file\nPLACES_PAGE_CACHE_SECONDS=0\n")
+    env = bare_environment(
+        ENV_FILE=str(dotenv),
+        DJANGO_SETTINGS_MODULE="guide.settings",
+        PLACES_NEARBY_LIMIT="3",
+        CACHE_URL="locmemcache://from-the-shell",
+        DATABASE_URL="sqlite:////from/the/shell.sqlite3",
+    )
+    # The site itself reads both...
+    site = subprocess.run(
+        [sys.executable, "-c", READ_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert site.stdout.split() == ["from-the-env-file", "0", "3"], site.stderr
+
+    # ...a test run neither, even with DJANGO_SETTINGS_MODULE naming the site's settings.
+    (tmp_path / "test_probe.py").write_text(PROBE)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-c", ROOT / "pyproject.toml", "--rootdir", ROOT]
+        + [tmp_path / "test_probe.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.headers, response.read()
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_runserver_serves_css_and_admin_javascript_through_whitenoise_as_production_does(
+    tmp_path, debug
+):
+    static_root = tmp_path / "static"
+    env = bare_environment(
+        DJANGO_SETTINGS_MODULE="guide.settings",
+        DEBUG=str(debug).lower(),
+        SECRET_KEY="test-only",
+        STATIC_ROOT=str(static_root),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    files = {"css/site.css": "text/css", "admin/js/core.js": "text/javascript"}
+    if debug:  # development serves the sources
+        urls = {name: name for name in files}
+        expected = {name: Path(finders.find(name)).read_bytes() for name in files}
+    else:  # production serves what collectstatic made, under hashed names
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        urls = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+        expected = {name: (static_root / urls[name]).read_bytes() for name in files}
+    port = free_port()
+    server = start_manage("runserver", "--noreload", f"127.0.0.1:{port}", env=env)
+    try:
+        wait_for_port(port, server)
+        answers = {name: fetch(f"http://127.0.0.1:{port}/static/{urls[name]}") for name in files}
+    finally:
+        server.terminate()
+        server.wait()
+
+    for name, content_type in files.items():
+        status, headers, body = answers[name]
+        assert status == 200
+        assert headers["Content-Type"].startswith(content_type)
+        # WhiteNoise's headers, not Django's development handler's: hashed files are kept for
+        # ever, sources revalidated at once.
+        assert ("max-age=0" if debug else "immutable") in headers["Cache-Control"], name
+        assert body == expected[name]
