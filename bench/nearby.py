@@ -86,7 +86,7 @@ def build(size):
             lon,
             cell_of(lat, lon),
             "draft" if rng.random() < 0.05 else "published",
-            False,
+            i % 10_000 == 0,  # a few featured places, as a guide's editors choose them
             "",
             now,
             now,
@@ -155,7 +155,7 @@ def measure(size, samples, k):
     chosen = [points[pk] for pk in picks]
 
     def nearby(radius):
-        return lambda p: published.nearby(p.latitude, p.longitude, radius, k, exclude_pk=p.pk)
+        return lambda p: p.neighbours(radius, k)
 
     client = Client()
     for p in chosen[:50]:  # warm the statement caches and the connection
@@ -195,7 +195,8 @@ def database_url(base, size):
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(base)
-    name = f"guide_bench_{size}"
+    # Named after the database in DATABASE_URL, so that runs from several checkouts never share.
+    name = f"{parts.path.strip('/') or 'guide'}_bench_{size}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     subprocess.run([sys.executable, "-c", CREATE_PG_DATABASE, admin, name], check=True, cwd=ROOT)
     return urlunsplit(parts._replace(path=f"/{name}"))

@@ -70,7 +70,7 @@ def nearby(request):
     longitude = required_number(request, "lon", -180, 180)
     limit = limit_param(request)
     radius_km = radius_param(request)
-    places = Place.objects.published().nearby(latitude, longitude, radius_km, limit)
+    places = Place.objects.nearest_published(latitude, longitude, radius_km, limit)
     features = [
         feature(request, place, distance_km=round(place.distance_km, 3)) for place in places
     ]
@@ -104,21 +104,18 @@ def place_list(request):
 def place_detail(request, slug):
     if not SLUG.fullmatch(slug):
         return not_found(slug)
+    alternate_names = AlternateName.objects.order_by("name")
     place = (
-        Place.objects.published()
-        .for_page()
-        .prefetch_related(
-            Prefetch("alternate_names", queryset=AlternateName.objects.order_by("name"))
-        )
-        .filter(slug=slug)
-        .first()
+        Place.objects.for_page()
+        .prefetch_related(Prefetch("alternate_names", queryset=alternate_names))
+        .published_with_slug(slug)
     )
     if place is None:
-        new_slug = renamed_to(slug)
+        new_slug = SlugRedirect.objects.current_slug(slug)
         if new_slug is None:
             return not_found(slug)
         return redirect("places:api_place", slug=new_slug, permanent=True)
-    town = place.town if place.town and place.town.is_published else None
+    town = place.published_town
     properties = {
         "subtitle": place.display_subtitle,
         "country": place.country,
@@ -238,12 +235,6 @@ def places_in_box(south, north, intervals, after=None):
             RawSQL(f"({columns}) > (%s, %s, %s, %s)", after, output_field=BooleanField())
         )
     return places
-
-
-def renamed_to(old_slug):
-    """The current slug of the published place that used to have this one, or None."""
-    old = SlugRedirect.objects.filter(old_slug=old_slug, place__status=Place.Status.PUBLISHED)
-    return old.values_list("place__slug", flat=True).first()
 
 
 # Parameters
