@@ -11,9 +11,10 @@ named guide_bench_<size>), built once and reused: half the places scattered unif
 the globe, half in clusters around the GeoNames towns, 5% drafts. The script prints p50/p99
 in milliseconds for the nearby query (k=20, or --k, within 50 km and within 500 km, at the
 positions of random places), a whole place page through Django's test client on its first
-visit (rendered) and on the next (from the page cache), the framework floor (a trivial
-template view in the same process) and the first page of the API's places in a 2 by 2 degree
-box, then the ratios page/floor and 1M/10k.
+visit (rendered) and on the next (from the page cache), the home page rendered (page cache
+off: what the first visitor after an edit waits for), the framework floor (a trivial template
+view in the same process) and the first page of the API's places in a 2 by 2 degree box, then
+the ratios page/floor, home/page (both rendered) and 1M/10k.
 Figures are medians and 99th percentiles of one run; see docs/performance.md.
 """
 
@@ -118,7 +119,7 @@ def measure(size, samples, k):
     import django
     from django.http import HttpResponse
     from django.template import Context, Template
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.urls import path
 
     django.setup()
@@ -165,6 +166,9 @@ def measure(size, samples, k):
     pages = chosen[50 : 50 + samples // 4]
     # How many places the queries find, on average: a denser data set gives longer answers.
     answers = {r: sum(len(nearby(r)(p)) for p in chosen) / len(chosen) for r in (50, 500)}
+    with override_settings(PLACES_PAGE_CACHE_SECONDS=0):
+        assert client.get("/").status_code == 200
+        home = timed(lambda p: client.get("/"), pages)
     return {
         "answers": answers,
         "nearby_50km": timed(nearby(50), chosen),
@@ -172,6 +176,7 @@ def measure(size, samples, k):
         # A page's first visit renders it; the next ones come from the page cache.
         "page_first": timed(lambda p: client.get(p.get_absolute_url()), pages),
         "page_again": timed(lambda p: client.get(p.get_absolute_url()), pages),
+        "home": home,
         "floor": timed(lambda p: client.get("/bench-floor/"), pages),
         # The first page (up to 100 places) of the API's box around a place, 2 by 2 degrees.
         "api_box": timed(
@@ -248,16 +253,19 @@ def main():
         sys.stderr.write(child.stderr)
         results[size] = json.loads(child.stdout.strip().splitlines()[-1])
 
-    columns = ["nearby_50km", "nearby_500km", "page_first", "page_again", "floor", "api_box"]
+    columns = [
+        "nearby_50km", "nearby_500km", "page_first", "page_again", "home", "floor", "api_box"
+    ]  # fmt: skip
     print(
         f"\n{engine}: milliseconds, p50 / p99 ({args.samples} nearby queries per size, k={args.k})"
     )
-    print(f"{'places':>10} " + " ".join(f"{c:>16}" for c in columns) + "  page/floor")
+    print(f"{'places':>10} " + " ".join(f"{c:>16}" for c in columns) + "  page/floor  home/page")
     for size, r in results.items():
         cells = [f"{r[c]['p50']:.3f} / {r[c]['p99']:.3f}" for c in columns]
         ratios = [r[page]["p50"] / r["floor"]["p50"] for page in ("page_first", "page_again")]
         ratio = " / ".join(f"{x:.2f}" for x in ratios)
-        print(f"{size:>10,} " + " ".join(f"{c:>16}" for c in cells) + f"  {ratio}")
+        home = r["home"]["p50"] / r["page_first"]["p50"]
+        print(f"{size:>10,} " + " ".join(f"{c:>16}" for c in cells) + f"  {ratio}  {home:.2f}")
     answers = ", ".join(
         f"{size:,}: {r['answers']['50']:.1f} / {r['answers']['500']:.1f}"
         for size, r in results.items()

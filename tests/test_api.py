@@ -1,14 +1,17 @@
 """The JSON API: nearby places, one place, places in a box, errors, and its OpenAPI description."""
 
+import copy
 import io
 import json
 import random
 import re
+import socket
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from haversine import Unit, haversine
 from hypothesis import HealthCheck, given
@@ -16,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from places import urls
+from places import api, urls
 from places.models import Place, Section
 
 GEOJSON = "application/geo+json"
@@ -502,6 +505,16 @@ def slugs_of(page):
         ("/api/nearby/", {"lat": 0, "lon": "inf"}, "lon must be a number"),
         ("/api/nearby/", {"lat": "-inf", "lon": 0}, "lat must be a number"),
         ("/api/nearby/", {"lat": "1e999", "lon": 0}, "lat must be a number"),
+        # Only ASCII decimal notation: not what Python's float() and int() also take.
+        *(
+            ("/api/nearby/", {"lat": value, "lon": 0}, "lat must be a number")
+            for value in ["٥", "1_0", " 5", "5 ", "0x10", "1e", ".", "--1", "١٢.٥"]
+        ),
+        *(
+            ("/api/nearby/", {"lat": 0, "lon": 0, "limit": value}, "limit must be a whole number")
+            for value in ["５", "1_0", "+5", " 5", "", "1e1", "9" * 5000]
+        ),
+        ("/api/nearby/", {"lat": 0, "lon": 0, "radius_km": ""}, "radius_km must be a number"),
         *(
             ("/api/nearby/", {"lat": 0, "lon": 0, "limit": value}, "limit must be a whole number")
             for value in [0, -1, 10**9, 101, "abc", "1.5", "nan"]
@@ -518,8 +531,12 @@ def slugs_of(page):
         ("/api/places/", {}, "bbox is required (for now)"),
         *(
             ("/api/places/", {"bbox": bbox}, "bbox must be four numbers west,south,east,north")
-            for bbox in ["1,2,3", "1,2,3,4,5", "a,b,c,d", "1,2,,4", "nan,0,1,1", "0,0,inf,1"]
+            for bbox in [
+                *["1,2,3", "1,2,3,4,5", "a,b,c,d", "1,2,,4", "nan,0,1,1", "0,0,inf,1"],
+                *["1, 2,3,4", "1_0,0,1,1", "٥,0,1,1", "0,0,1,1,", "0,0,1,1\n"],
+            ]
         ),
+        ("/api/places/", {"bbox": "0,0,1e999,1"}, "longitudes in '0,0,1e999,1' are out of range"),
         ("/api/places/", {"bbox": "0,10,1,5"}, "south is greater than north"),
         ("/api/places/", {"bbox": "0,-91,1,0"}, "latitudes in '0,-91,1,0' are out of range"),
         ("/api/places/", {"bbox": "0,0,1,91"}, "latitudes in '0,0,1,91' are out of range"),
@@ -527,7 +544,15 @@ def slugs_of(page):
         ("/api/places/", {"bbox": "0,0,1,1", "limit": 0}, "limit must be a whole number"),
         *(
             ("/api/places/", {"bbox": "0,0,1,1", "cursor": cursor}, "cursor is not valid")
-            for cursor in ["!!!", "abc", "LTE", "MQ==", "x" * 40, "MTAwMDAwMDAwMDAwMDAwMDAwMDAw"]
+            for cursor in [
+                "",
+                "!!!",
+                "abc",
+                "LTE",
+                "MQ==",
+                "x" * 40,
+                "MTAwMDAwMDAwMDAwMDAwMDAwMDAw",
+            ]
         ),
     ],
 )
@@ -577,6 +602,16 @@ def test_api_is_read_only(db, method):
         }
 
 
+def test_numbers_are_read_in_ascii_decimal_notation_with_exponents(client, make_place):
+    make_place("Here", 0.0, 0.0)
+
+    # As generated clients write them: Python sends 0.00001 as "1e-05".
+    for lat in ["0", "-0", "+0.0", "1e-05", "1E-5", ".00001", "0.", "00"]:
+        response = get(client, "/api/nearby/", lat=lat, lon="0", radius_km="1e1", limit="05")
+        assert slugs(response) == ["here"], lat
+    assert slugs(get(client, "/api/places/", bbox="-1e-1,-.1,1e0,+1.")) == ["here"]
+
+
 def test_head_is_answered_like_get(client, make_place):
     make_place("Here", 0.0, 0.0)
 
@@ -584,6 +619,63 @@ def test_head_is_answered_like_get(client, make_place):
 
     assert response.status_code == 200
     assert response["Content-Type"] == GEOJSON
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def database_unreachable(db, tmp_path):
+    """The default connection replaced, for the test, by one whose settings name a database
+    that cannot be opened: a file in a missing folder (SQLite), a closed port (PostgreSQL).
+    The test's own connection is put back untouched (closing an in-memory SQLite database
+    would destroy it)."""
+    working = connections["default"]
+    unreachable = copy.deepcopy(working.settings_dict)
+    if working.vendor == "sqlite":
+        unreachable["NAME"] = str(tmp_path / "missing" / "guide.sqlite3")
+    else:
+        unreachable["PORT"] = str(closed_port())
+    connections["default"] = working.__class__(unreachable, "default")
+    yield
+    connections["default"].close()
+    connections["default"] = working
+
+
+def test_the_api_answers_503_json_when_the_database_cannot_be_reached(database_unreachable):
+    client = Client(raise_request_exception=False)
+
+    for path in ["/api/nearby/?lat=0&lon=0", "/api/places/?bbox=0,0,1,1", "/api/places/here/"]:
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response["Content-Type"] == "application/json"
+        assert response["Retry-After"] == "30"
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert response.json() == {
+            "error": "The database cannot answer just now: try again shortly."
+        }
+    # The pages keep the site's HTML error page.
+    page = client.get("/places/here/")
+    assert page.status_code == 500
+    assert page["Content-Type"].startswith("text/html")
+    assert "<h1>Something went wrong</h1>" in page.content.decode()
+
+
+def test_an_unexpected_error_under_api_is_a_json_500(make_place):
+    client = Client(raise_request_exception=False)
+    place = make_place("Odd")
+    # A row no form can write: a section kind the code does not know.
+    Section.objects.create(place=place, kind=9, body="?")
+
+    response = client.get("/api/places/odd/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response.json() == {"error": "Something went wrong on the server; it has been logged."}
 
 
 # The OpenAPI description
@@ -660,7 +752,7 @@ def check(value, schema, where="$"):
     schema = deref(schema)
     unknown = set(schema) - ANNOTATIONS - {
         "type", "enum", "required", "properties", "items", "allOf",
-        "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum",
+        "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum", "pattern",
     }  # fmt: skip
     assert not unknown, f"{where}: the test does not check {unknown}"
     for part in schema.get("allOf", []):
@@ -683,9 +775,17 @@ def check(value, schema, where="$"):
         assert schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value))
         for i, item in enumerate(value):
             check(item, schema.get("items", {}), f"{where}[{i}]")
+    if isinstance(value, str) and "pattern" in schema:
+        assert matches(schema["pattern"], value), f"{where}: {value!r} is not {schema['pattern']}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         assert schema.get("minimum", value) <= value <= schema.get("maximum", value), where
         assert value > schema.get("exclusiveMinimum", value - 1), where
+
+
+def matches(pattern, text):
+    """Whether text matches a JSON Schema pattern (ECMA-262: `$` is the very end, where
+    Python's `$` also matches before a final newline)."""
+    return re.search(pattern.replace("$", r"\Z"), text) is not None
 
 
 def check_response(response, operation, status):
@@ -775,6 +875,47 @@ def test_documented_error_answers_are_the_given_ones(client, db, path, method, o
     check_response(client.post(url, query), operation, 405)
     if "404" in operation["responses"]:
         check_response(getattr(client, method)(url, query), operation, 404)
+
+
+BBOX_PATTERN = OPENAPI["components"]["parameters"]["bbox"]["schema"]["pattern"]
+
+
+def test_the_documented_bbox_pattern_is_the_one_the_server_reads():
+    assert BBOX_PATTERN == api.BBOX.pattern
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(bbox=st.from_regex(BBOX_PATTERN, fullmatch=True) | st.text(max_size=20))
+def test_a_bbox_is_read_as_four_numbers_exactly_when_it_matches_the_documented_pattern(bbox):
+    response = Client().get("/api/places/", {"bbox": bbox})
+
+    # A bbox that matches can still be out of range; one that does not is told its form.
+    error = response.json().get("error", "")
+    refused_form = response.status_code == 400 and ("; got " in error or "required" in error)
+    assert refused_form == (not matches(BBOX_PATTERN, bbox)), response.content
+    check_response(response, OPENAPI["paths"]["/api/places/"]["get"], response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "operation"),
+    [
+        pytest.param(*case, id=case[2]["operationId"])
+        for case in operations()
+        if "503" in case[2]["responses"]
+    ],
+)
+def test_documented_database_outage_answers_are_the_given_ones(
+    database_unreachable, path, method, operation
+):
+    url, query = example_request(path, operation)
+
+    response = getattr(Client(raise_request_exception=False), method)(url, query)
+
+    check_response(response, operation, 503)
+    assert int(response["Retry-After"]) > 0
 
 
 def test_served_description_states_the_configured_limits(client, make_place, settings):
