@@ -21,9 +21,24 @@ from PIL import Image
 
 from places import api, urls
 from places.models import Place, Section
+from tests.data import rename, scatter
 
 GEOJSON = "application/geo+json"
 OPENAPI = json.loads((Path(__file__).parents[1] / "docs" / "openapi.json").read_text())
+
+
+# The KarLag Museum made at (49.679, 72.6855), as a list of places answers it.
+KARLAG_MUSEUM = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
+    "properties": {
+        "name": "KarLag Museum",
+        "slug": "karlag-museum",
+        "url": "http://testserver/places/karlag-museum/",
+        "category": "Museum",
+        "kind": "sight",
+    },
+}
 
 
 def get(client, path, **params):
@@ -51,15 +66,7 @@ def png(name="photo.png", size=(40, 30)):
 
 def test_nearby_lists_published_places_nearest_first_with_haversine_distances(client, make_place):
     rng = random.Random(11)
-    places = [
-        make_place(
-            f"Place {i}",
-            49.68 + rng.uniform(-0.5, 0.5),
-            72.69 + rng.uniform(-0.8, 0.8),
-            status=rng.choice([Place.Status.PUBLISHED] * 4 + [Place.Status.DRAFT]),
-        )
-        for i in range(60)
-    ]
+    places = scatter(make_place, rng, 60, 49.68, 72.69, 0.5)
     expected = sorted(
         (haversine((49.679, 72.6855), (p.latitude, p.longitude), unit=Unit.KILOMETERS), p.slug)
         for p in places
@@ -91,16 +98,8 @@ def test_nearby_feature_is_a_geojson_point_with_the_place_properties(client, mak
         "type": "FeatureCollection",
         "features": [
             {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
-                "properties": {
-                    "name": "KarLag Museum",
-                    "slug": "karlag-museum",
-                    "url": "http://testserver/places/karlag-museum/",
-                    "category": "Museum",
-                    "kind": "sight",
-                    "distance_km": 0.0,
-                },
+                **KARLAG_MUSEUM,
+                "properties": {**KARLAG_MUSEUM["properties"], "distance_km": 0.0},
             },
             {
                 "type": "Feature",
@@ -314,9 +313,7 @@ def test_unpublished_place_is_a_json_404(client, make_place):
 
 
 def test_renamed_place_old_slug_redirects_permanently_to_the_new_api_address(client, make_place):
-    place = make_place("Old name")
-    place.slug = "new-name"
-    place.save()
+    rename(make_place("Old name"), "new-name")
 
     response = client.get("/api/places/old-name/")
 
@@ -326,10 +323,7 @@ def test_renamed_place_old_slug_redirects_permanently_to_the_new_api_address(cli
 
 
 def test_old_slug_of_an_unpublished_place_is_a_404(client, make_place):
-    place = make_place("Old name")
-    place.slug = "new-name"
-    place.status = Place.Status.DRAFT
-    place.save()
+    rename(make_place("Old name"), "new-name", status=Place.Status.DRAFT)
 
     assert client.get("/api/places/old-name/").status_code == 404
 
@@ -360,17 +354,7 @@ def test_bbox_feature_has_the_place_properties(client, make_place):
 
     (feature,) = features(get(client, "/api/places/", bbox="72,49,73,50"))
 
-    assert feature == {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
-        "properties": {
-            "name": "KarLag Museum",
-            "slug": "karlag-museum",
-            "url": "http://testserver/places/karlag-museum/",
-            "category": "Museum",
-            "kind": "sight",
-        },
-    }
+    assert feature == KARLAG_MUSEUM
 
 
 def test_bbox_whose_west_edge_is_east_of_its_east_edge_crosses_the_antimeridian(client, make_place):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from places.models import Place
 from places.nearby import nearest
+from tests.data import scatter
 from tests.pages import nearby_items
 
 
@@ -29,15 +30,7 @@ def expected_nearby(origin, places, radius_km, limit):
 def test_nearby_lists_the_nearest_published_places_sorted_with_distances(client, make_place):
     rng = random.Random(7)
     origin = make_place("Origin", 49.68, 72.69)
-    others = [
-        make_place(
-            f"Sight {i}",
-            49.68 + rng.uniform(-0.6, 0.6),
-            72.69 + rng.uniform(-0.9, 0.9),
-            status=rng.choice([Place.Status.PUBLISHED] * 4 + [Place.Status.DRAFT]),
-        )
-        for i in range(60)
-    ]
+    others = scatter(make_place, rng, 60, 49.68, 72.69, 0.6, name="Sight")
 
     page = client.get(origin.get_absolute_url()).content.decode()
 

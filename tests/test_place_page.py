@@ -1,6 +1,7 @@
 """What a visitor sees on a place page, and how unknown, unpublished and renamed places behave."""
 
 from places.models import Place, Section, SlugRedirect
+from tests.data import rename
 from tests.pages import h1_count, text
 
 
@@ -67,9 +68,7 @@ def test_unpublished_place_is_404(client, make_place):
 
 
 def test_renamed_place_old_slug_redirects_permanently(client, make_place):
-    place = make_place("Old name")
-    place.slug = "new-name"
-    place.save()
+    rename(make_place("Old name"), "new-name")
 
     response = client.get("/places/old-name/")
 
@@ -79,9 +78,7 @@ def test_renamed_place_old_slug_redirects_permanently(client, make_place):
 
 
 def test_slug_reused_by_another_place_stops_redirecting(client, make_place):
-    renamed = make_place("First")
-    renamed.slug = "first-renamed"
-    renamed.save()
+    rename(make_place("First"), "first-renamed")
 
     make_place("First")
 
