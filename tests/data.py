@@ -1,6 +1,6 @@
 """Test data made the way several test modules need it."""
 
-from places.models import Place
+from places.models import Place, Section
 
 
 def scatter(make_place, rng, count, latitude, longitude, spread, name="Place"):
@@ -15,6 +15,21 @@ def scatter(make_place, rng, count, latitude, longitude, spread, name="Place"):
         )
         for i in range(count)
     ]
+
+
+def museum_with_sections(make_place, name):
+    """A museum in Shakhtinsk, Kazakhstan, whose sections were written out of page order and
+    one of them left empty: pages and the API order them and leave the empty one out."""
+    town = make_place("Shakhtinsk", 49.707, 72.593, kind=Place.Kind.AREA, category="City")
+    museum = make_place(name, town=town, country="Kazakhstan")
+    for kind, body in [
+        (Section.Kind.DID_YOU_KNOW, "Built by prisoners."),
+        (Section.Kind.DESCRIPTION, "A *history* museum."),
+        (Section.Kind.CULTURE, ""),
+        (Section.Kind.HISTORY, "Opened in 2001."),
+    ]:
+        museum.sections.create(kind=kind, body=body)
+    return museum
 
 
 def rename(place, new_slug, **changes):

@@ -21,7 +21,7 @@ from PIL import Image
 
 from places import api, urls
 from places.models import Place, Section
-from tests.data import rename, scatter
+from tests.data import museum_with_sections, rename, scatter
 
 GEOJSON = "application/geo+json"
 OPENAPI = json.loads((Path(__file__).parents[1] / "docs" / "openapi.json").read_text())
@@ -166,34 +166,43 @@ def test_nearby_finds_places_across_the_antimeridian(client, make_place):
     assert found[0]["properties"]["distance_km"] == pytest.approx(11.119, abs=0.001)
 
 
-def test_nearby_is_one_query(client, make_place, django_assert_num_queries):
+def test_nearby_is_one_query_and_two_beyond_128_km_when_the_first_128_hold_too_few(
+    client, make_place, django_assert_num_queries
+):
     for i in range(30):
         make_place(f"P{i}", 0.0, i * 0.01)
+    make_place("Far", 0.0, 3.0)  # 334 km
 
-    with django_assert_num_queries(1):  # the nearby lookup
+    with django_assert_num_queries(1):  # the rings up to 128 km
         assert len(features(get(client, "/api/nearby/", lat=0, lon=0, limit=30))) == 30
+    with django_assert_num_queries(1):  # the rings up to 128 km hold 30: no wider ring
+        assert len(features(get(client, "/api/nearby/", lat=0, lon=0, radius_km=500))) == 20
+    with django_assert_num_queries(2):  # the rings up to 128 km, then those out to 500 km
+        found = slugs(get(client, "/api/nearby/", lat=0, lon=0, radius_km=500, limit=31))
+    assert found[-1] == "far"
+
+
+def test_nearby_places_at_the_same_distance_come_in_the_order_they_were_added(client, make_place):
+    for name in ["Zoo", "Museum", "Abbey"]:
+        make_place(name, 0.0, 0.01)
+
+    assert slugs(get(client, "/api/nearby/", lat=0, lon=0)) == ["zoo", "museum", "abbey"]
 
 
 # /api/places/<slug>/
 
 
 def test_place_returns_sections_in_page_order_photos_and_alternate_names(client, make_place):
-    town = make_place("Shakhtinsk", 49.707, 72.593, kind=Place.Kind.AREA, category="City")
-    museum = make_place("KarLag Museum", town=town, country="Kazakhstan")
-    # Created out of order, and one left empty: the API orders them and leaves it out.
-    for kind, body in [
-        (Section.Kind.DID_YOU_KNOW, "Built by prisoners."),
-        (Section.Kind.DESCRIPTION, "A *history* museum."),
-        (Section.Kind.CULTURE, ""),
-    ]:
-        museum.sections.create(kind=kind, body=body)
+    museum = museum_with_sections(make_place, "KarLag Museum")
     museum.photos.create(image=png(), alt_text="The building", caption="Front", credit="CC0")
     museum.alternate_names.create(name="Музей КарЛАГа")
+    museum.alternate_names.create(name="Karlag")
 
     response = client.get("/api/places/karlag-museum/")
 
     assert response.status_code == 200
     assert response["Content-Type"] == GEOJSON
+    assert b"\\u041c\\u0443\\u0437\\u0435\\u0439" in response.content  # "Музей", ASCII-escaped
     feature = response.json()
     assert feature["type"] == "Feature"
     assert feature["geometry"] == {"type": "Point", "coordinates": [72.69, 49.68]}
@@ -208,13 +217,19 @@ def test_place_returns_sections_in_page_order_photos_and_alternate_names(client,
         "subtitle": "Museum in Shakhtinsk, Kazakhstan",
         "country": "Kazakhstan",
         "town": "shakhtinsk",
-        "alternate_names": ["Музей КарЛАГа"],
+        "alternate_names": ["Karlag", "Музей КарЛАГа"],  # alphabetically
         "sections": [
             {
                 "kind": "description",
                 "title": "Description",
                 "text": "A *history* museum.",
                 "html": "<p>A <em>history</em> museum.</p>",
+            },
+            {
+                "kind": "history",
+                "title": "History",
+                "text": "Opened in 2001.",
+                "html": "<p>Opened in 2001.</p>",
             },
             {
                 "kind": "did_you_know",
@@ -252,7 +267,8 @@ def test_place_takes_four_queries_however_much_it_holds(
     for kind in Section.Kind:
         full.sections.create(kind=kind, body=f"About {kind.label}.")
     for i in range(3):
-        full.photos.create(image=png(f"p{i}.png"), alt_text=f"Photo {i}", position=i)
+        # Added in the reverse of their positions: the leading photo comes first.
+        full.photos.create(image=png(f"p{i}.png"), alt_text=f"Photo {i}", position=3 - i)
         full.alternate_names.create(name=f"Name {i}")
 
     for place, sections in [(plain, 0), (full, 5)]:
@@ -260,6 +276,8 @@ def test_place_takes_four_queries_however_much_it_holds(
         with django_assert_num_queries(4):
             response = client.get(f"/api/places/{place.slug}/")
         assert len(response.json()["properties"]["sections"]) == sections
+    photos = response.json()["properties"]["photos"]
+    assert [photo["alt_text"] for photo in photos] == ["Photo 2", "Photo 1", "Photo 0"]
 
 
 @pytest.mark.parametrize(
@@ -276,8 +294,11 @@ def test_unknown_place_is_a_json_404(client, db, path):
 @pytest.mark.parametrize(
     "path", ["/api/", "/api/nowhere/", "/api/places/a/b/", "/api/near", "/api/a%0Ab", "/api/%0A"]
 )
-def test_an_unknown_api_address_is_a_json_404_pointing_to_the_description(client, db, path):
-    response = client.get(path)
+def test_an_unknown_api_address_is_a_json_404_pointing_to_the_description(
+    client, db, path, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get(path)
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
@@ -665,8 +686,9 @@ def test_an_unexpected_error_under_api_is_a_json_500(make_place):
 # The OpenAPI description
 
 
-def test_openapi_description_is_served_as_json(client, db):
-    response = client.get("/api/openapi.json")
+def test_openapi_description_is_served_as_json(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):  # read from the file once per process
+        response = client.get("/api/openapi.json")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
