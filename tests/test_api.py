@@ -24,7 +24,8 @@ from places.models import Place, Section
 from tests.data import museum_with_sections, rename, scatter
 
 GEOJSON = "application/geo+json"
-OPENAPI = json.loads((Path(__file__).parents[1] / "docs" / "openapi.json").read_text())
+DOCS = Path(__file__).parents[1] / "docs"
+OPENAPI = json.loads((DOCS / "openapi.json").read_text())
 
 
 # The KarLag Museum made at (49.679, 72.6855), as a list of places answers it.
@@ -940,3 +941,59 @@ def test_served_description_states_the_configured_limits(client, make_place, set
     assert get(client, "/api/nearby/", lat=0, lon=0, limit=8).status_code == 400
     assert get(client, "/api/nearby/", lat=0, lon=0, radius_km=30).status_code == 200
     assert get(client, "/api/nearby/", lat=0, lon=0, radius_km=30.5).status_code == 400
+
+
+# The examples in docs/api.md
+
+API_DOCS = (DOCS / "api.md").read_text()
+SERVER = "http://127.0.0.1:8000"
+# A request, then its answer in a ```json block.
+ANSWER_EXAMPLES = re.findall(
+    r"```sh\ncurl '(http[^']+)'\n```\n\n```json\n(.*?)\n```", API_DOCS, re.S
+)
+# A request, then "# status {body}" on the next line.
+ERROR_EXAMPLES = re.findall(r"curl (?:-X (\w+) )?'(http[^']+)'\n# (\d{3}) (\{.*\})", API_DOCS)
+
+
+def like(example, answer):
+    """Whether an answer is what the docs show, where "…" stands for text left out: part of a
+    string, or, as a list's last item, any further items."""
+    if isinstance(example, str) and "…" in example:
+        pieces = [re.escape(piece) for piece in example.split("…")]
+        return isinstance(answer, str) and re.fullmatch(".*".join(pieces), answer, re.S)
+    if isinstance(example, list):
+        if example and isinstance(example[-1], str) and example[-1].startswith("…"):
+            example, answer = example[:-1], answer[: len(example) - 1]
+        return len(example) == len(answer) and all(map(like, example, answer))
+    if isinstance(example, dict):
+        return example.keys() == answer.keys() and all(like(example[k], answer[k]) for k in example)
+    return example == answer
+
+
+def opaque_cursors(text):
+    return re.sub(r"cursor=[-\w]+", "cursor=…", text)
+
+
+@pytest.mark.parametrize(("url", "example"), ANSWER_EXAMPLES)
+def test_the_answer_examples_in_the_api_docs_are_what_the_demo_data_gets(
+    client, demo, url, example
+):
+    response = client.get(url.removeprefix(SERVER))
+
+    answer = json.loads(opaque_cursors(response.content.decode()))
+    expected = json.loads(opaque_cursors(example.replace(SERVER, "http://testserver")))
+    assert like(expected, answer), json.dumps(answer, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("method", "url", "status", "body"), ERROR_EXAMPLES)
+def test_the_error_examples_in_the_api_docs_are_the_answers_given(
+    client, db, method, url, status, body
+):
+    response = getattr(client, (method or "get").lower())(url.removeprefix(SERVER))
+
+    assert response.status_code == int(status)
+    assert like(json.loads(body), response.json()), response.json()
+
+
+def test_the_api_docs_examples_are_all_found():
+    assert (len(ANSWER_EXAMPLES), len(ERROR_EXAMPLES)) == (3, 10)
