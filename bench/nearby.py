@@ -13,8 +13,9 @@ in milliseconds for the nearby query (k=20, or --k, within 50 km and within 500 
 positions of random places), a whole place page through Django's test client on its first
 visit (rendered) and on the next (from the page cache), the home page rendered (page cache
 off: what the first visitor after an edit waits for), the framework floor (a trivial template
-view in the same process) and the first page of the API's places in a 2 by 2 degree box, then
-the ratios page/floor, home/page (both rendered) and 1M/10k.
+view in the same process) and the first page of the API's places in a 2 by 2 degree box and in
+a tall narrow box (0.02 degrees wide, pole to pole: the slow case), then the ratios
+page/floor, home/page (both rendered) and 1M/10k.
 Figures are medians and 99th percentiles of one run; see docs/performance.md.
 """
 
@@ -182,6 +183,11 @@ def measure(size, samples, k):
         "api_box": timed(
             lambda p: client.get("/api/places/", {"bbox": box(p), "limit": 100}), pages
         ),
+        # The weak case: few places in many cells, so the query reads its whole latitude band.
+        "api_tall_box": timed(
+            lambda p: client.get("/api/places/", {"bbox": tall_box(p), "limit": 100}),
+            pages[:50],
+        ),
     }
 
 
@@ -191,6 +197,11 @@ def box(place, half=1.0):
     # Past 180 degrees the box wraps around: its west edge then lies east of its east edge.
     west, east = ((west + 180) % 360 - 180, (east + 180) % 360 - 180)
     return f"{west:.4f},{south:.4f},{east:.4f},{north:.4f}"
+
+
+def tall_box(place, half=0.01):
+    west, east = ((place.longitude + d + 180) % 360 - 180 for d in (-half, half))
+    return f"{west:.4f},-90,{east:.4f},90"
 
 
 def database_url(base, size):
@@ -271,6 +282,11 @@ def main():
         for size, r in results.items()
     )
     print(f"places found per nearby query (mean, 50 km / 500 km): {answers}")
+    tall = ", ".join(
+        f"{size:,}: {r['api_tall_box']['p50']:.1f} / {r['api_tall_box']['p99']:.1f}"
+        for size, r in results.items()
+    )
+    print(f"API, tall narrow box (0.02 x 180 degrees, 50 requests), p50 / p99 ms: {tall}")
     if len(results) > 1:
         small, large = results[min(results)], results[max(results)]
         growth = ", ".join(f"{c} {large[c]['p50'] / small[c]['p50']:.2f}x" for c in columns)
