@@ -167,6 +167,14 @@ def test_nearby_finds_places_across_the_antimeridian(client, make_place):
     assert found[0]["properties"]["distance_km"] == pytest.approx(11.119, abs=0.001)
 
 
+def test_nearby_finds_places_across_the_pole(client, make_place):
+    make_place("Other side", 89.9, 180.0)
+
+    found = features(get(client, "/api/nearby/", lat=89.9, lon=0))
+
+    assert found[0]["properties"]["distance_km"] == pytest.approx(22.239, abs=0.001)
+
+
 def test_nearby_is_one_query_and_two_beyond_128_km_when_the_first_128_hold_too_few(
     client, make_place, django_assert_num_queries
 ):
