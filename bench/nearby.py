@@ -7,15 +7,17 @@ Run from the repository root:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide .venv/bin/python bench/nearby.py
 
 Each size gets its own database (SQLite files under bench/results/, PostgreSQL databases
-named guide_bench_<size>), built once and reused: half the places scattered uniformly over
-the globe, half in clusters around the GeoNames towns, 5% drafts. The script prints p50/p99
-in milliseconds for the nearby query (k=20, or --k, within 50 km and within 500 km, at the
-positions of random places), a whole place page through Django's test client on its first
-visit (rendered) and on the next (from the page cache), the home page rendered (page cache
-off: what the first visitor after an edit waits for), the framework floor (a trivial template
-view in the same process) and the first page of the API's places in a 2 by 2 degree box and in
-a tall narrow box (0.02 degrees wide, pole to pole: the slow case), then the ratios
-page/floor, home/page (both rendered) and 1M/10k.
+named <database>_bench_<size> after the one in DATABASE_URL), built once and reused: half the
+places scattered uniformly over the globe, half in clusters around the GeoNames towns, 5%
+drafts, one in 10,000 featured, all with one `created` (as an import writes them).
+
+The script prints p50/p99 in milliseconds for: the nearby query (k=20, or --k, within 50 km
+and within 500 km, at the positions of random places); a whole place page through Django's
+test client on its first visit (rendered) and on the next (from the page cache); the home
+page rendered (page cache off: what the first visitor after an edit waits for); the framework
+floor (a trivial template view in the same process); the first page of the API's places in a
+2 by 2 degree box, and in a tall narrow box (0.02 degrees wide, pole to pole: the slow case).
+Then the ratios page/floor, home/page (both rendered) and 1M/10k.
 Figures are medians and 99th percentiles of one run; see docs/performance.md.
 """
 

@@ -306,7 +306,7 @@ def test_unknown_place_is_a_json_404(client, db, path):
 def test_an_unknown_api_address_is_a_json_404_pointing_to_the_description(
     client, db, path, django_assert_num_queries
 ):
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(0):  # none: the address alone decides
         response = client.get(path)
 
     assert response.status_code == 404
