@@ -7,13 +7,17 @@ Run from the repository root:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide .venv/bin/python bench/nearby.py
 
 Each size gets its own database (SQLite files under bench/results/, PostgreSQL databases
-named guide_bench_<size>), built once and reused: half the places scattered uniformly over
-the globe, half in clusters around the GeoNames towns, 5% drafts. The script prints p50/p99
-in milliseconds for the nearby query (k=20, or --k, within 50 km and within 500 km, at the
-positions of random places), a whole place page through Django's test client on its first
-visit (rendered) and on the next (from the page cache), the framework floor (a trivial
-template view in the same process) and the first page of the API's places in a 2 by 2 degree
-box, then the ratios page/floor and 1M/10k.
+named <database>_bench_<size> after the one in DATABASE_URL), built once and reused: half the
+places scattered uniformly over the globe, half in clusters around the GeoNames towns, 5%
+drafts, one in 10,000 featured, all with one `created` (as an import writes them).
+
+The script prints p50/p99 in milliseconds for: the nearby query (k=20, or --k, within 50 km
+and within 500 km, at the positions of random places); a whole place page through Django's
+test client on its first visit (rendered) and on the next (from the page cache); the home
+page rendered (page cache off: what the first visitor after an edit waits for); the framework
+floor (a trivial template view in the same process); the first page of the API's places in a
+2 by 2 degree box, and in a tall narrow box (0.02 degrees wide, pole to pole: the slow case).
+Then the ratios page/floor, home/page (both rendered) and 1M/10k.
 Figures are medians and 99th percentiles of one run; see docs/performance.md.
 """
 
@@ -86,7 +90,7 @@ def build(size):
             lon,
             cell_of(lat, lon),
             "draft" if rng.random() < 0.05 else "published",
-            False,
+            i % 10_000 == 0,  # a few featured places, as a guide's editors choose them
             "",
             now,
             now,
@@ -118,7 +122,7 @@ def measure(size, samples, k):
     import django
     from django.http import HttpResponse
     from django.template import Context, Template
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.urls import path
 
     django.setup()
@@ -155,7 +159,7 @@ def measure(size, samples, k):
     chosen = [points[pk] for pk in picks]
 
     def nearby(radius):
-        return lambda p: published.nearby(p.latitude, p.longitude, radius, k, exclude_pk=p.pk)
+        return lambda p: p.neighbours(radius, k)
 
     client = Client()
     for p in chosen[:50]:  # warm the statement caches and the connection
@@ -165,6 +169,9 @@ def measure(size, samples, k):
     pages = chosen[50 : 50 + samples // 4]
     # How many places the queries find, on average: a denser data set gives longer answers.
     answers = {r: sum(len(nearby(r)(p)) for p in chosen) / len(chosen) for r in (50, 500)}
+    with override_settings(PLACES_PAGE_CACHE_SECONDS=0):
+        assert client.get("/").status_code == 200
+        home = timed(lambda p: client.get("/"), pages)
     return {
         "answers": answers,
         "nearby_50km": timed(nearby(50), chosen),
@@ -172,10 +179,16 @@ def measure(size, samples, k):
         # A page's first visit renders it; the next ones come from the page cache.
         "page_first": timed(lambda p: client.get(p.get_absolute_url()), pages),
         "page_again": timed(lambda p: client.get(p.get_absolute_url()), pages),
+        "home": home,
         "floor": timed(lambda p: client.get("/bench-floor/"), pages),
         # The first page (up to 100 places) of the API's box around a place, 2 by 2 degrees.
         "api_box": timed(
             lambda p: client.get("/api/places/", {"bbox": box(p), "limit": 100}), pages
+        ),
+        # The weak case: few places in many cells, so the query reads its whole latitude band.
+        "api_tall_box": timed(
+            lambda p: client.get("/api/places/", {"bbox": tall_box(p), "limit": 100}),
+            pages[:50],
         ),
     }
 
@@ -188,6 +201,11 @@ def box(place, half=1.0):
     return f"{west:.4f},{south:.4f},{east:.4f},{north:.4f}"
 
 
+def tall_box(place, half=0.01):
+    west, east = ((place.longitude + d + 180) % 360 - 180 for d in (-half, half))
+    return f"{west:.4f},-90,{east:.4f},90"
+
+
 def database_url(base, size):
     if not base or base.startswith("sqlite"):
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -195,7 +213,8 @@ def database_url(base, size):
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(base)
-    name = f"guide_bench_{size}"
+    # Named after the database in DATABASE_URL, so that runs from several checkouts never share.
+    name = f"{parts.path.strip('/') or 'guide'}_bench_{size}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     subprocess.run([sys.executable, "-c", CREATE_PG_DATABASE, admin, name], check=True, cwd=ROOT)
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -247,21 +266,29 @@ def main():
         sys.stderr.write(child.stderr)
         results[size] = json.loads(child.stdout.strip().splitlines()[-1])
 
-    columns = ["nearby_50km", "nearby_500km", "page_first", "page_again", "floor", "api_box"]
+    columns = [
+        "nearby_50km", "nearby_500km", "page_first", "page_again", "home", "floor", "api_box"
+    ]  # fmt: skip
     print(
         f"\n{engine}: milliseconds, p50 / p99 ({args.samples} nearby queries per size, k={args.k})"
     )
-    print(f"{'places':>10} " + " ".join(f"{c:>16}" for c in columns) + "  page/floor")
+    print(f"{'places':>10} " + " ".join(f"{c:>16}" for c in columns) + "  page/floor  home/page")
     for size, r in results.items():
         cells = [f"{r[c]['p50']:.3f} / {r[c]['p99']:.3f}" for c in columns]
         ratios = [r[page]["p50"] / r["floor"]["p50"] for page in ("page_first", "page_again")]
         ratio = " / ".join(f"{x:.2f}" for x in ratios)
-        print(f"{size:>10,} " + " ".join(f"{c:>16}" for c in cells) + f"  {ratio}")
+        home = r["home"]["p50"] / r["page_first"]["p50"]
+        print(f"{size:>10,} " + " ".join(f"{c:>16}" for c in cells) + f"  {ratio}  {home:.2f}")
     answers = ", ".join(
         f"{size:,}: {r['answers']['50']:.1f} / {r['answers']['500']:.1f}"
         for size, r in results.items()
     )
     print(f"places found per nearby query (mean, 50 km / 500 km): {answers}")
+    tall = ", ".join(
+        f"{size:,}: {r['api_tall_box']['p50']:.1f} / {r['api_tall_box']['p99']:.1f}"
+        for size, r in results.items()
+    )
+    print(f"API, tall narrow box (0.02 x 180 degrees, 50 requests), p50 / p99 ms: {tall}")
     if len(results) > 1:
         small, large = results[min(results)], results[max(results)]
         growth = ", ".join(f"{c} {large[c]['p50'] / small[c]['p50']:.2f}x" for c in columns)

@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("places.urls")),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# A server error under /api/ is answered in JSON, elsewhere with templates/500.html.
+handler500 = "places.api.server_error"

@@ -5,16 +5,19 @@ import binascii
 import copy
 import functools
 import json
+import logging
 import math
 import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import OperationalError
 from django.db.models import BooleanField, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from places import geo, markup
@@ -26,7 +29,20 @@ DEFAULT_LIMIT = 20
 PAGE_ORDER = ("cell", "latitude", "longitude", "id")
 # What SlugField accepts: anything else is no place's slug, and is never sent to the database.
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+# Numbers in ASCII decimal notation, as JSON and every language's float formatting write
+# them, exponents included (Python sends 0.00001 as "1e-05", JavaScript 1e21 as "1e+21"); not
+# the Unicode digits, underscores and spaces that Python's float() and int() also take. The
+# bbox pattern is stated in docs/openapi.json (a test checks they agree).
+NUMBER_PATTERN = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+NUMBER = re.compile(NUMBER_PATTERN)
+# More digits than any limit needs, and few enough for int() (which refuses 4,301).
+WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+BBOX = re.compile(f"^{NUMBER_PATTERN},{NUMBER_PATTERN},{NUMBER_PATTERN},{NUMBER_PATTERN}$")
 OPENAPI_PATH = settings.BASE_DIR / "docs" / "openapi.json"
+# What a client waits before asking again when the database cannot answer.
+RETRY_AFTER_SECONDS = 30
+
+log = logging.getLogger(__name__)
 
 
 class BadParameter(Exception):
@@ -34,8 +50,8 @@ class BadParameter(Exception):
 
 
 def api_view(view):
-    """GET and HEAD only, open to other sites' pages, and wrong parameters answered with 400
-    and a JSON error."""
+    """GET and HEAD only, open to other sites' pages, wrong parameters answered with 400 and
+    a JSON error, and a database that cannot answer (down, unreachable, locked) with 503."""
 
     # Exempt so that a POST is told 405 rather than 403: these views never change anything.
     @csrf_exempt
@@ -49,6 +65,10 @@ def api_view(view):
             response = view(request, *args, **kwargs)
         except BadParameter as problem:
             response = error(400, str(problem))
+        except OperationalError:
+            log.exception("The database could not answer %s", request.path)
+            response = error(503, "The database cannot answer just now: try again shortly.")
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         # Public data, read without cookies: any web page may fetch it (CORS).
         response["Access-Control-Allow-Origin"] = "*"
         return response
@@ -58,6 +78,16 @@ def api_view(view):
 
 def error(status, message):
     return JsonResponse({"error": message}, status=status)
+
+
+def server_error(request):
+    """The site's handler500: under /api/ a JSON answer like every other there, elsewhere the
+    HTML error page."""
+    if not request.path_info.startswith("/api/"):
+        return defaults.server_error(request)
+    response = error(500, "Something went wrong on the server; it has been logged.")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def not_found(slug):
@@ -70,7 +100,7 @@ def nearby(request):
     longitude = required_number(request, "lon", -180, 180)
     limit = limit_param(request)
     radius_km = radius_param(request)
-    places = Place.objects.published().nearby(latitude, longitude, radius_km, limit)
+    places = Place.objects.nearest_published(latitude, longitude, radius_km, limit)
     features = [
         feature(request, place, distance_km=round(place.distance_km, 3)) for place in places
     ]
@@ -104,21 +134,18 @@ def place_list(request):
 def place_detail(request, slug):
     if not SLUG.fullmatch(slug):
         return not_found(slug)
+    alternate_names = AlternateName.objects.order_by("name")
     place = (
-        Place.objects.published()
-        .for_page()
-        .prefetch_related(
-            Prefetch("alternate_names", queryset=AlternateName.objects.order_by("name"))
-        )
-        .filter(slug=slug)
-        .first()
+        Place.objects.for_page()
+        .prefetch_related(Prefetch("alternate_names", queryset=alternate_names))
+        .published_with_slug(slug)
     )
     if place is None:
-        new_slug = renamed_to(slug)
+        new_slug = SlugRedirect.objects.current_slug(slug)
         if new_slug is None:
             return not_found(slug)
         return redirect("places:api_place", slug=new_slug, permanent=True)
-    town = place.town if place.town and place.town.is_published else None
+    town = place.published_town
     properties = {
         "subtitle": place.display_subtitle,
         "country": place.country,
@@ -240,12 +267,6 @@ def places_in_box(south, north, intervals, after=None):
     return places
 
 
-def renamed_to(old_slug):
-    """The current slug of the published place that used to have this one, or None."""
-    old = SlugRedirect.objects.filter(old_slug=old_slug, place__status=Place.Status.PUBLISHED)
-    return old.values_list("place__slug", flat=True).first()
-
-
 # Parameters
 
 
@@ -261,23 +282,23 @@ def required_number(request, name, low, high):
 
 
 def parse_float(text):
-    """A finite float, or None for anything else ("abc", "nan", "inf", "1e999")."""
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+    """A finite number written as NUMBER allows, or None for anything else ("abc", "nan",
+    "1e999", " 5", "1_0", "٥")."""
+    return value if NUMBER.fullmatch(text) and math.isfinite(value := float(text)) else None
+
+
+def optional_param(request, name):
+    """The parameter's text, or None when it is left out. Given empty it is wrong: a client
+    that sends `limit=` meant something, and a default would hide its mistake."""
+    return request.GET[name] if name in request.GET else None
 
 
 def limit_param(request):
     maximum = settings.PLACES_API_MAX_LIMIT
-    text = request.GET.get("limit", "")
-    if not text:
+    text = optional_param(request, "limit")
+    if text is None:
         return min(DEFAULT_LIMIT, maximum)
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
+    value = int(text) if WHOLE_NUMBER.fullmatch(text) else None
     if value is None or not 1 <= value <= maximum:
         raise BadParameter(
             f"limit must be a whole number from 1 to {maximum} (the maximum), not {text!r}."
@@ -287,8 +308,8 @@ def limit_param(request):
 
 def radius_param(request):
     maximum = settings.PLACES_API_MAX_RADIUS_KM
-    text = request.GET.get("radius_km", "")
-    if not text:
+    text = optional_param(request, "radius_km")
+    if text is None:
         return settings.PLACES_NEARBY_RADIUS_KM
     value = parse_float(text)
     if value is None or not 0 < value <= maximum:
@@ -309,10 +330,10 @@ def bbox_param(request):
     text = request.GET.get("bbox", "")
     if not text:
         raise BadParameter(f"bbox is required (for now): {expected.removeprefix('bbox ')}.")
-    parts = [parse_float(part) for part in text.split(",")]
-    if len(parts) != 4 or None in parts:
+    if not BBOX.fullmatch(text):
         raise BadParameter(f"{expected}; got {text!r}.")
-    west, south, east, north = parts
+    # An overflowing number ("1e999") is infinite, and so out of range below.
+    west, south, east, north = (float(part) for part in text.split(","))
     if not (-180 <= west <= 180 and -180 <= east <= 180):
         raise BadParameter(f"{expected}; the longitudes in {text!r} are out of range.")
     if not (-90 <= south <= 90 and -90 <= north <= 90):
@@ -338,8 +359,8 @@ def encode_cursor(position):
 
 def cursor_param(request):
     """(cell, latitude, longitude, id) the page starts after; None for the first page."""
-    text = request.GET.get("cursor", "")
-    if not text:
+    text = optional_param(request, "cursor")
+    if text is None:
         return None
     try:
         decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")

@@ -25,11 +25,21 @@ class PlaceQuerySet(models.QuerySet):
             "photos",
         )
 
-    def nearby(self, latitude, longitude, radius_km, limit, exclude_pk=None):
-        """The `limit` published places nearest to a point within `radius_km`, nearest first,
-        as NearbyPlace objects (with `distance_km`). One query up to 128 km; see places.nearby.
-        Drafts are never near anything, whatever the queryset was filtered on."""
-        return nearest(self.model, self.db, latitude, longitude, radius_km, limit, exclude_pk)
+    def published_with_slug(self, slug):
+        """The published place of this queryset with this slug, or None."""
+        return self.published().filter(slug=slug).first()
+
+
+class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
+    def nearest_published(self, latitude, longitude, radius_km, limit, exclude_pk=None):
+        """The `limit` published places nearest to a point within `radius_km`, nearest first
+        (ties by id), as NearbyPlace objects (with `distance_km`): one query up to 128 km, two
+        beyond; see places.nearby. A manager method, not a queryset one, because it reads
+        the table by its own index whatever a queryset was filtered on."""
+        published = Place.Status.PUBLISHED.value  # a plain str for the raw cursors
+        return nearest(
+            self.model, self.db, published, latitude, longitude, radius_km, limit, exclude_pk
+        )
 
 
 class Place(models.Model):
@@ -78,7 +88,7 @@ class Place(models.Model):
         ],
         help_text="WGS84 degrees, e.g. 72.6855.",
     )
-    # Derived from the coordinates on save; see geo.cell_of and PlaceQuerySet.nearby.
+    # Derived from the coordinates on save; see geo.cell_of and places.nearby.
     cell = models.IntegerField(editable=False)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     featured = models.BooleanField(default=False, help_text="Show on the home page.")
@@ -90,7 +100,7 @@ class Place(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
-    objects = PlaceQuerySet.as_manager()
+    objects = PlaceManager()
 
     class Meta:
         ordering = ["name"]
@@ -119,8 +129,19 @@ class Place(models.Model):
             models.Index(
                 fields=["status", "cell", "latitude", "longitude"], name="places_place_cell_idx"
             ),
-            # The home page's "recently added" list.
-            models.Index(fields=["status", "-created"], name="places_place_recent_idx"),
+            # The home page's "recently added" list: published places by -created, -id, read in
+            # order until 12 are found. The id breaks ties, which imports make common (one
+            # `created` for a whole file). The status leads, rather than being a partial
+            # index's condition, so that SQLite prefers this index to places_place_cell_idx
+            # even before ANALYZE has given it statistics.
+            models.Index(fields=["status", "-created", "-id"], name="places_place_recent_idx"),
+            # The home page's "featured" list: published featured places by name. Partial:
+            # only the few featured places are in it.
+            models.Index(
+                fields=["status", "name"],
+                condition=Q(featured=True),
+                name="places_place_featured_idx",
+            ),
         ]
 
     def __str__(self):
@@ -155,6 +176,17 @@ class Place(models.Model):
         return self.status == self.Status.PUBLISHED
 
     @property
+    def published_town(self):
+        """The town the pages and the API name: only a published one."""
+        return self.town if self.town and self.town.is_published else None
+
+    def neighbours(self, radius_km, limit):
+        """The published places nearest to this one, itself left out."""
+        return Place.objects.nearest_published(
+            self.latitude, self.longitude, radius_km, limit, exclude_pk=self.pk
+        )
+
+    @property
     def display_subtitle(self):
         if self.subtitle:
             return self.subtitle
@@ -171,12 +203,21 @@ class Place(models.Model):
         return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}"
 
 
+class SlugRedirectQuerySet(models.QuerySet):
+    def current_slug(self, old_slug):
+        """The current slug of the published place that used to have this one, or None."""
+        old = self.filter(old_slug=old_slug, place__status=Place.Status.PUBLISHED)
+        return old.values_list("place__slug", flat=True).first()
+
+
 class SlugRedirect(models.Model):
     """A slug a place used to have: its old address redirects to the current one."""
 
     old_slug = models.SlugField(max_length=200, unique=True)
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="old_slugs")
     created = models.DateTimeField(auto_now_add=True)
+
+    objects = SlugRedirectQuerySet.as_manager()
 
     def __str__(self):
         return f"{self.old_slug} → {self.place.slug}"

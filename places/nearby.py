@@ -1,4 +1,4 @@
-"""The k nearest published places to a point, exact, in one SQL statement up to 128 km.
+"""The k nearest places of a status to a point, exact, in one SQL statement up to 128 km.
 
 A statement is a UNION ALL of "rings": the places whose great-circle distance lies in
 (r[i-1], r[i]] for radii growing fourfold from 8 km up to the search radius, each ring sorted by
@@ -99,9 +99,9 @@ BOX_SQL = (
 # its own subquery (LATERAL, kept from being merged into the join by OFFSET 0).
 RING_SOURCE = {
     "sqlite": "r{i}_cells AS c JOIN {table} AS p"
-    " ON p.status = 'published' AND p.cell BETWEEN c.first AND c.last WHERE {box}",
+    " ON p.status = %s AND p.cell BETWEEN c.first AND c.last WHERE {box}",
     "postgresql": "r{i}_cells AS c CROSS JOIN LATERAL (SELECT p.id, p.latitude, p.longitude"
-    " FROM {table} AS p WHERE p.status = 'published' AND p.cell BETWEEN c.first AND c.last"
+    " FROM {table} AS p WHERE p.status = %s AND p.cell BETWEEN c.first AND c.last"
     " AND {box} OFFSET 0) AS p",
 }
 
@@ -126,7 +126,7 @@ def _statement(vendor, table, shape, qmark):
     return sql.replace("%s", "?") if qmark else sql
 
 
-def _rings(table, cursor, origin, radii, inner_km, limit, exclude_pk):
+def _rings(table, cursor, origin, status, radii, inner_km, limit, exclude_pk):
     """Rows (id, name, ..., term) of the nearest places in rings from inner_km out to each of
     radii, in one statement."""
     latitude, longitude, *radians = origin
@@ -141,7 +141,7 @@ def _rings(table, cursor, origin, radii, inner_km, limit, exclude_pk):
         cell_params += EMPTY_CELLS * (padded - len(ranges))
         (west, east), (west2, east2) = [*intervals, EMPTY_INTERVAL][:2]
         lowest = geo.km_to_term(inner_km) if inner_km else -1.0
-        ring_params += [*radians, south, north, west, east, west2, east2]
+        ring_params += [*radians, status, south, north, west, east, west2, east2]
         ring_params += [lowest, geo.km_to_term(outer_km), exclude_pk, limit]
         inner_km = outer_km
     # sqlite3's own cursor takes ? for placeholders (see _cursor).
@@ -179,8 +179,8 @@ def _cursor(connection):
     return connection.make_cursor(cursor)
 
 
-def nearest(model, using, latitude, longitude, radius_km, limit, exclude_pk=None):
-    """Up to `limit` published places within radius_km, nearest first (ties by id), as
+def nearest(model, using, status, latitude, longitude, radius_km, limit, exclude_pk=None):
+    """Up to `limit` places of this status within radius_km, nearest first (ties by id), as
     NearbyPlace objects."""
     latitude, longitude = geo.round_degrees(latitude), geo.round_degrees(longitude)
     phi = math.radians(latitude)
@@ -194,6 +194,8 @@ def nearest(model, using, latitude, longitude, radius_km, limit, exclude_pk=None
                 break
             batch = radii[start : start + RINGS_PER_STATEMENT]
             # Primary keys start at 1, so 0 excludes nothing.
-            rows += _rings(table, cursor, origin, batch, inner, limit - len(rows), exclude_pk or 0)
+            rows += _rings(
+                table, cursor, origin, status, batch, inner, limit - len(rows), exclude_pk or 0
+            )
             inner = batch[-1]
     return [NearbyPlace(*values, geo.term_to_km(term)) for *values, term in rows]

@@ -12,7 +12,8 @@ from places.models import Place, SlugRedirect
 def home(request):
     places = Place.objects.published().only("name", "slug", "category", "kind")
     context = {
-        "featured": places.filter(featured=True)[:6],
+        # Served by the indexes places_place_featured_idx and places_place_recent_idx.
+        "featured": places.filter(featured=True).order_by("name")[:6],
         "recent": places.order_by("-created", "-pk")[:12],
     }
     return render(request, "home.html", context)
@@ -20,8 +21,7 @@ def home(request):
 
 def _redirect_from_old_slug(slug, view_name):
     """A renamed place's old address moves permanently to the new one; anything else is 404."""
-    old = SlugRedirect.objects.filter(old_slug=slug, place__status=Place.Status.PUBLISHED)
-    new_slug = old.values_list("place__slug", flat=True).first()
+    new_slug = SlugRedirect.objects.current_slug(slug)
     if new_slug is None:
         raise Http404("No published place has this address.")
     return redirect(view_name, slug=new_slug, permanent=True)
@@ -29,16 +29,10 @@ def _redirect_from_old_slug(slug, view_name):
 
 @cached_page
 def place_detail(request, slug):
-    place = Place.objects.published().for_page().filter(slug=slug).first()
+    place = Place.objects.for_page().published_with_slug(slug)
     if place is None:
         return _redirect_from_old_slug(slug, "places:detail")
-    nearby = Place.objects.published().nearby(
-        place.latitude,
-        place.longitude,
-        settings.PLACES_NEARBY_RADIUS_KM,
-        settings.PLACES_NEARBY_LIMIT,
-        exclude_pk=place.pk,
-    )
+    nearby = place.neighbours(settings.PLACES_NEARBY_RADIUS_KM, settings.PLACES_NEARBY_LIMIT)
     photos = list(place.photos.all())
     context = {
         "place": place,
@@ -46,22 +40,17 @@ def place_detail(request, slug):
         "photo": photos[0] if photos else None,
         "nearby_sights": [p for p in nearby if p.kind == Place.Kind.SIGHT],
         "nearby_areas": [p for p in nearby if p.kind == Place.Kind.AREA],
-        "town": place.town if place.town and place.town.is_published else None,
+        "town": place.published_town,
     }
     return render(request, "places/place_detail.html", context)
 
 
 @cached_page
 def place_nearby(request, slug):
-    place = Place.objects.published().filter(slug=slug).first()
+    place = Place.objects.published_with_slug(slug)
     if place is None:
         return _redirect_from_old_slug(slug, "places:nearby")
-    nearby = Place.objects.published().nearby(
-        place.latitude,
-        place.longitude,
-        settings.PLACES_NEARBY_RADIUS_KM,
-        settings.PLACES_NEARBY_PAGE_LIMIT,
-        exclude_pk=place.pk,
-    )
-    context = {"place": place, "nearby": nearby, "radius_km": settings.PLACES_NEARBY_RADIUS_KM}
+    radius_km = settings.PLACES_NEARBY_RADIUS_KM
+    nearby = place.neighbours(radius_km, settings.PLACES_NEARBY_PAGE_LIMIT)
+    context = {"place": place, "nearby": nearby, "radius_km": radius_km}
     return render(request, "places/place_nearby.html", context)

@@ -1,14 +1,17 @@
 """The JSON API: nearby places, one place, places in a box, errors, and its OpenAPI description."""
 
+import copy
 import io
 import json
 import random
 import re
+import socket
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from haversine import Unit, haversine
 from hypothesis import HealthCheck, given
@@ -16,11 +19,27 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from places import urls
+from places import api, urls
 from places.models import Place, Section
+from tests.data import museum_with_sections, rename, scatter
 
 GEOJSON = "application/geo+json"
-OPENAPI = json.loads((Path(__file__).parents[1] / "docs" / "openapi.json").read_text())
+DOCS = Path(__file__).parents[1] / "docs"
+OPENAPI = json.loads((DOCS / "openapi.json").read_text())
+
+
+# The KarLag Museum made at (49.679, 72.6855), as a list of places answers it.
+KARLAG_MUSEUM = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
+    "properties": {
+        "name": "KarLag Museum",
+        "slug": "karlag-museum",
+        "url": "http://testserver/places/karlag-museum/",
+        "category": "Museum",
+        "kind": "sight",
+    },
+}
 
 
 def get(client, path, **params):
@@ -48,15 +67,7 @@ def png(name="photo.png", size=(40, 30)):
 
 def test_nearby_lists_published_places_nearest_first_with_haversine_distances(client, make_place):
     rng = random.Random(11)
-    places = [
-        make_place(
-            f"Place {i}",
-            49.68 + rng.uniform(-0.5, 0.5),
-            72.69 + rng.uniform(-0.8, 0.8),
-            status=rng.choice([Place.Status.PUBLISHED] * 4 + [Place.Status.DRAFT]),
-        )
-        for i in range(60)
-    ]
+    places = scatter(make_place, rng, 60, 49.68, 72.69, 0.5)
     expected = sorted(
         (haversine((49.679, 72.6855), (p.latitude, p.longitude), unit=Unit.KILOMETERS), p.slug)
         for p in places
@@ -88,16 +99,8 @@ def test_nearby_feature_is_a_geojson_point_with_the_place_properties(client, mak
         "type": "FeatureCollection",
         "features": [
             {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
-                "properties": {
-                    "name": "KarLag Museum",
-                    "slug": "karlag-museum",
-                    "url": "http://testserver/places/karlag-museum/",
-                    "category": "Museum",
-                    "kind": "sight",
-                    "distance_km": 0.0,
-                },
+                **KARLAG_MUSEUM,
+                "properties": {**KARLAG_MUSEUM["properties"], "distance_km": 0.0},
             },
             {
                 "type": "Feature",
@@ -164,34 +167,51 @@ def test_nearby_finds_places_across_the_antimeridian(client, make_place):
     assert found[0]["properties"]["distance_km"] == pytest.approx(11.119, abs=0.001)
 
 
-def test_nearby_is_one_query(client, make_place, django_assert_num_queries):
+def test_nearby_finds_places_across_the_pole(client, make_place):
+    make_place("Other side", 89.9, 180.0)
+
+    found = features(get(client, "/api/nearby/", lat=89.9, lon=0))
+
+    assert found[0]["properties"]["distance_km"] == pytest.approx(22.239, abs=0.001)
+
+
+def test_nearby_is_one_query_and_two_beyond_128_km_when_the_first_128_hold_too_few(
+    client, make_place, django_assert_num_queries
+):
     for i in range(30):
         make_place(f"P{i}", 0.0, i * 0.01)
+    make_place("Far", 0.0, 3.0)  # 334 km
 
-    with django_assert_num_queries(1):  # the nearby lookup
+    with django_assert_num_queries(1):  # the rings up to 128 km
         assert len(features(get(client, "/api/nearby/", lat=0, lon=0, limit=30))) == 30
+    with django_assert_num_queries(1):  # the rings up to 128 km hold 30: no wider ring
+        assert len(features(get(client, "/api/nearby/", lat=0, lon=0, radius_km=500))) == 20
+    with django_assert_num_queries(2):  # the rings up to 128 km, then those out to 500 km
+        found = slugs(get(client, "/api/nearby/", lat=0, lon=0, radius_km=500, limit=31))
+    assert found[-1] == "far"
+
+
+def test_nearby_places_at_the_same_distance_come_in_the_order_they_were_added(client, make_place):
+    for name in ["Zoo", "Museum", "Abbey"]:
+        make_place(name, 0.0, 0.01)
+
+    assert slugs(get(client, "/api/nearby/", lat=0, lon=0)) == ["zoo", "museum", "abbey"]
 
 
 # /api/places/<slug>/
 
 
 def test_place_returns_sections_in_page_order_photos_and_alternate_names(client, make_place):
-    town = make_place("Shakhtinsk", 49.707, 72.593, kind=Place.Kind.AREA, category="City")
-    museum = make_place("KarLag Museum", town=town, country="Kazakhstan")
-    # Created out of order, and one left empty: the API orders them and leaves it out.
-    for kind, body in [
-        (Section.Kind.DID_YOU_KNOW, "Built by prisoners."),
-        (Section.Kind.DESCRIPTION, "A *history* museum."),
-        (Section.Kind.CULTURE, ""),
-    ]:
-        museum.sections.create(kind=kind, body=body)
+    museum = museum_with_sections(make_place, "KarLag Museum")
     museum.photos.create(image=png(), alt_text="The building", caption="Front", credit="CC0")
     museum.alternate_names.create(name="Музей КарЛАГа")
+    museum.alternate_names.create(name="Karlag")
 
     response = client.get("/api/places/karlag-museum/")
 
     assert response.status_code == 200
     assert response["Content-Type"] == GEOJSON
+    assert b"\\u041c\\u0443\\u0437\\u0435\\u0439" in response.content  # "Музей", ASCII-escaped
     feature = response.json()
     assert feature["type"] == "Feature"
     assert feature["geometry"] == {"type": "Point", "coordinates": [72.69, 49.68]}
@@ -206,13 +226,19 @@ def test_place_returns_sections_in_page_order_photos_and_alternate_names(client,
         "subtitle": "Museum in Shakhtinsk, Kazakhstan",
         "country": "Kazakhstan",
         "town": "shakhtinsk",
-        "alternate_names": ["Музей КарЛАГа"],
+        "alternate_names": ["Karlag", "Музей КарЛАГа"],  # alphabetically
         "sections": [
             {
                 "kind": "description",
                 "title": "Description",
                 "text": "A *history* museum.",
                 "html": "<p>A <em>history</em> museum.</p>",
+            },
+            {
+                "kind": "history",
+                "title": "History",
+                "text": "Opened in 2001.",
+                "html": "<p>Opened in 2001.</p>",
             },
             {
                 "kind": "did_you_know",
@@ -250,7 +276,8 @@ def test_place_takes_four_queries_however_much_it_holds(
     for kind in Section.Kind:
         full.sections.create(kind=kind, body=f"About {kind.label}.")
     for i in range(3):
-        full.photos.create(image=png(f"p{i}.png"), alt_text=f"Photo {i}", position=i)
+        # Added in the reverse of their positions: the leading photo comes first.
+        full.photos.create(image=png(f"p{i}.png"), alt_text=f"Photo {i}", position=3 - i)
         full.alternate_names.create(name=f"Name {i}")
 
     for place, sections in [(plain, 0), (full, 5)]:
@@ -258,6 +285,8 @@ def test_place_takes_four_queries_however_much_it_holds(
         with django_assert_num_queries(4):
             response = client.get(f"/api/places/{place.slug}/")
         assert len(response.json()["properties"]["sections"]) == sections
+    photos = response.json()["properties"]["photos"]
+    assert [photo["alt_text"] for photo in photos] == ["Photo 2", "Photo 1", "Photo 0"]
 
 
 @pytest.mark.parametrize(
@@ -274,8 +303,11 @@ def test_unknown_place_is_a_json_404(client, db, path):
 @pytest.mark.parametrize(
     "path", ["/api/", "/api/nowhere/", "/api/places/a/b/", "/api/near", "/api/a%0Ab", "/api/%0A"]
 )
-def test_an_unknown_api_address_is_a_json_404_pointing_to_the_description(client, db, path):
-    response = client.get(path)
+def test_an_unknown_api_address_is_a_json_404_pointing_to_the_description(
+    client, db, path, django_assert_num_queries
+):
+    with django_assert_num_queries(0):  # none: the address alone decides
+        response = client.get(path)
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
@@ -311,9 +343,7 @@ def test_unpublished_place_is_a_json_404(client, make_place):
 
 
 def test_renamed_place_old_slug_redirects_permanently_to_the_new_api_address(client, make_place):
-    place = make_place("Old name")
-    place.slug = "new-name"
-    place.save()
+    rename(make_place("Old name"), "new-name")
 
     response = client.get("/api/places/old-name/")
 
@@ -323,10 +353,7 @@ def test_renamed_place_old_slug_redirects_permanently_to_the_new_api_address(cli
 
 
 def test_old_slug_of_an_unpublished_place_is_a_404(client, make_place):
-    place = make_place("Old name")
-    place.slug = "new-name"
-    place.status = Place.Status.DRAFT
-    place.save()
+    rename(make_place("Old name"), "new-name", status=Place.Status.DRAFT)
 
     assert client.get("/api/places/old-name/").status_code == 404
 
@@ -357,17 +384,7 @@ def test_bbox_feature_has_the_place_properties(client, make_place):
 
     (feature,) = features(get(client, "/api/places/", bbox="72,49,73,50"))
 
-    assert feature == {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
-        "properties": {
-            "name": "KarLag Museum",
-            "slug": "karlag-museum",
-            "url": "http://testserver/places/karlag-museum/",
-            "category": "Museum",
-            "kind": "sight",
-        },
-    }
+    assert feature == KARLAG_MUSEUM
 
 
 def test_bbox_whose_west_edge_is_east_of_its_east_edge_crosses_the_antimeridian(client, make_place):
@@ -502,6 +519,16 @@ def slugs_of(page):
         ("/api/nearby/", {"lat": 0, "lon": "inf"}, "lon must be a number"),
         ("/api/nearby/", {"lat": "-inf", "lon": 0}, "lat must be a number"),
         ("/api/nearby/", {"lat": "1e999", "lon": 0}, "lat must be a number"),
+        # Only ASCII decimal notation: not what Python's float() and int() also take.
+        *(
+            ("/api/nearby/", {"lat": value, "lon": 0}, "lat must be a number")
+            for value in ["٥", "1_0", " 5", "5 ", "0x10", "1e", ".", "--1", "١٢.٥"]
+        ),
+        *(
+            ("/api/nearby/", {"lat": 0, "lon": 0, "limit": value}, "limit must be a whole number")
+            for value in ["５", "1_0", "+5", " 5", "", "1e1", "9" * 5000]
+        ),
+        ("/api/nearby/", {"lat": 0, "lon": 0, "radius_km": ""}, "radius_km must be a number"),
         *(
             ("/api/nearby/", {"lat": 0, "lon": 0, "limit": value}, "limit must be a whole number")
             for value in [0, -1, 10**9, 101, "abc", "1.5", "nan"]
@@ -518,8 +545,12 @@ def slugs_of(page):
         ("/api/places/", {}, "bbox is required (for now)"),
         *(
             ("/api/places/", {"bbox": bbox}, "bbox must be four numbers west,south,east,north")
-            for bbox in ["1,2,3", "1,2,3,4,5", "a,b,c,d", "1,2,,4", "nan,0,1,1", "0,0,inf,1"]
+            for bbox in [
+                *["1,2,3", "1,2,3,4,5", "a,b,c,d", "1,2,,4", "nan,0,1,1", "0,0,inf,1"],
+                *["1, 2,3,4", "1_0,0,1,1", "٥,0,1,1", "0,0,1,1,", "0,0,1,1\n"],
+            ]
         ),
+        ("/api/places/", {"bbox": "0,0,1e999,1"}, "longitudes in '0,0,1e999,1' are out of range"),
         ("/api/places/", {"bbox": "0,10,1,5"}, "south is greater than north"),
         ("/api/places/", {"bbox": "0,-91,1,0"}, "latitudes in '0,-91,1,0' are out of range"),
         ("/api/places/", {"bbox": "0,0,1,91"}, "latitudes in '0,0,1,91' are out of range"),
@@ -527,7 +558,15 @@ def slugs_of(page):
         ("/api/places/", {"bbox": "0,0,1,1", "limit": 0}, "limit must be a whole number"),
         *(
             ("/api/places/", {"bbox": "0,0,1,1", "cursor": cursor}, "cursor is not valid")
-            for cursor in ["!!!", "abc", "LTE", "MQ==", "x" * 40, "MTAwMDAwMDAwMDAwMDAwMDAwMDAw"]
+            for cursor in [
+                "",
+                "!!!",
+                "abc",
+                "LTE",
+                "MQ==",
+                "x" * 40,
+                "MTAwMDAwMDAwMDAwMDAwMDAwMDAw",
+            ]
         ),
     ],
 )
@@ -577,6 +616,16 @@ def test_api_is_read_only(db, method):
         }
 
 
+def test_numbers_are_read_in_ascii_decimal_notation_with_exponents(client, make_place):
+    make_place("Here", 0.0, 0.0)
+
+    # As generated clients write them: Python sends 0.00001 as "1e-05".
+    for lat in ["0", "-0", "+0.0", "1e-05", "1E-5", ".00001", "0.", "00"]:
+        response = get(client, "/api/nearby/", lat=lat, lon="0", radius_km="1e1", limit="05")
+        assert slugs(response) == ["here"], lat
+    assert slugs(get(client, "/api/places/", bbox="-1e-1,-.1,1e0,+1.")) == ["here"]
+
+
 def test_head_is_answered_like_get(client, make_place):
     make_place("Here", 0.0, 0.0)
 
@@ -586,11 +635,69 @@ def test_head_is_answered_like_get(client, make_place):
     assert response["Content-Type"] == GEOJSON
 
 
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def database_unreachable(db, tmp_path):
+    """The default connection replaced, for the test, by one whose settings name a database
+    that cannot be opened: a file in a missing folder (SQLite), a closed port (PostgreSQL).
+    The test's own connection is put back untouched (closing an in-memory SQLite database
+    would destroy it)."""
+    working = connections["default"]
+    unreachable = copy.deepcopy(working.settings_dict)
+    if working.vendor == "sqlite":
+        unreachable["NAME"] = str(tmp_path / "missing" / "guide.sqlite3")
+    else:
+        unreachable["PORT"] = str(closed_port())
+    connections["default"] = working.__class__(unreachable, "default")
+    yield
+    connections["default"].close()
+    connections["default"] = working
+
+
+def test_the_api_answers_503_json_when_the_database_cannot_be_reached(database_unreachable):
+    client = Client(raise_request_exception=False)
+
+    for path in ["/api/nearby/?lat=0&lon=0", "/api/places/?bbox=0,0,1,1", "/api/places/here/"]:
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response["Content-Type"] == "application/json"
+        assert response["Retry-After"] == "30"
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert response.json() == {
+            "error": "The database cannot answer just now: try again shortly."
+        }
+    # The pages keep the site's HTML error page.
+    page = client.get("/places/here/")
+    assert page.status_code == 500
+    assert page["Content-Type"].startswith("text/html")
+    assert "<h1>Something went wrong</h1>" in page.content.decode()
+
+
+def test_an_unexpected_error_under_api_is_a_json_500(make_place):
+    client = Client(raise_request_exception=False)
+    place = make_place("Odd")
+    # A row no form can write: a section kind the code does not know.
+    Section.objects.create(place=place, kind=9, body="?")
+
+    response = client.get("/api/places/odd/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response.json() == {"error": "Something went wrong on the server; it has been logged."}
+
+
 # The OpenAPI description
 
 
-def test_openapi_description_is_served_as_json(client, db):
-    response = client.get("/api/openapi.json")
+def test_openapi_description_is_served_as_json(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):  # read from the file once per process
+        response = client.get("/api/openapi.json")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -660,7 +767,7 @@ def check(value, schema, where="$"):
     schema = deref(schema)
     unknown = set(schema) - ANNOTATIONS - {
         "type", "enum", "required", "properties", "items", "allOf",
-        "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum",
+        "minItems", "maxItems", "minimum", "maximum", "exclusiveMinimum", "pattern",
     }  # fmt: skip
     assert not unknown, f"{where}: the test does not check {unknown}"
     for part in schema.get("allOf", []):
@@ -683,9 +790,17 @@ def check(value, schema, where="$"):
         assert schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value))
         for i, item in enumerate(value):
             check(item, schema.get("items", {}), f"{where}[{i}]")
+    if isinstance(value, str) and "pattern" in schema:
+        assert matches(schema["pattern"], value), f"{where}: {value!r} is not {schema['pattern']}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         assert schema.get("minimum", value) <= value <= schema.get("maximum", value), where
         assert value > schema.get("exclusiveMinimum", value - 1), where
+
+
+def matches(pattern, text):
+    """Whether text matches a JSON Schema pattern (ECMA-262: `$` is the very end, where
+    Python's `$` also matches before a final newline)."""
+    return re.search(pattern.replace("$", r"\Z"), text) is not None
 
 
 def check_response(response, operation, status):
@@ -777,6 +892,47 @@ def test_documented_error_answers_are_the_given_ones(client, db, path, method, o
         check_response(getattr(client, method)(url, query), operation, 404)
 
 
+BBOX_PATTERN = OPENAPI["components"]["parameters"]["bbox"]["schema"]["pattern"]
+
+
+def test_the_documented_bbox_pattern_is_the_one_the_server_reads():
+    assert BBOX_PATTERN == api.BBOX.pattern
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(bbox=st.from_regex(BBOX_PATTERN, fullmatch=True) | st.text(max_size=20))
+def test_a_bbox_is_read_as_four_numbers_exactly_when_it_matches_the_documented_pattern(bbox):
+    response = Client().get("/api/places/", {"bbox": bbox})
+
+    # A bbox that matches can still be out of range; one that does not is told its form.
+    error = response.json().get("error", "")
+    refused_form = response.status_code == 400 and ("; got " in error or "required" in error)
+    assert refused_form == (not matches(BBOX_PATTERN, bbox)), response.content
+    check_response(response, OPENAPI["paths"]["/api/places/"]["get"], response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "operation"),
+    [
+        pytest.param(*case, id=case[2]["operationId"])
+        for case in operations()
+        if "503" in case[2]["responses"]
+    ],
+)
+def test_documented_database_outage_answers_are_the_given_ones(
+    database_unreachable, path, method, operation
+):
+    url, query = example_request(path, operation)
+
+    response = getattr(Client(raise_request_exception=False), method)(url, query)
+
+    check_response(response, operation, 503)
+    assert int(response["Retry-After"]) > 0
+
+
 def test_served_description_states_the_configured_limits(client, make_place, settings):
     settings.PLACES_API_MAX_LIMIT = 7
     settings.PLACES_API_MAX_RADIUS_KM = 30
@@ -793,3 +949,59 @@ def test_served_description_states_the_configured_limits(client, make_place, set
     assert get(client, "/api/nearby/", lat=0, lon=0, limit=8).status_code == 400
     assert get(client, "/api/nearby/", lat=0, lon=0, radius_km=30).status_code == 200
     assert get(client, "/api/nearby/", lat=0, lon=0, radius_km=30.5).status_code == 400
+
+
+# The examples in docs/api.md
+
+API_DOCS = (DOCS / "api.md").read_text()
+SERVER = "http://127.0.0.1:8000"
+# A request, then its answer in a ```json block.
+ANSWER_EXAMPLES = re.findall(
+    r"```sh\ncurl '(http[^']+)'\n```\n\n```json\n(.*?)\n```", API_DOCS, re.S
+)
+# A request, then "# status {body}" on the next line.
+ERROR_EXAMPLES = re.findall(r"curl (?:-X (\w+) )?'(http[^']+)'\n# (\d{3}) (\{.*\})", API_DOCS)
+
+
+def like(example, answer):
+    """Whether an answer is what the docs show, where "…" stands for text left out: part of a
+    string, or, as a list's last item, any further items."""
+    if isinstance(example, str) and "…" in example:
+        pieces = [re.escape(piece) for piece in example.split("…")]
+        return isinstance(answer, str) and re.fullmatch(".*".join(pieces), answer, re.S)
+    if isinstance(example, list):
+        if example and isinstance(example[-1], str) and example[-1].startswith("…"):
+            example, answer = example[:-1], answer[: len(example) - 1]
+        return len(example) == len(answer) and all(map(like, example, answer))
+    if isinstance(example, dict):
+        return example.keys() == answer.keys() and all(like(example[k], answer[k]) for k in example)
+    return example == answer
+
+
+def opaque_cursors(text):
+    return re.sub(r"cursor=[-\w]+", "cursor=…", text)
+
+
+@pytest.mark.parametrize(("url", "example"), ANSWER_EXAMPLES)
+def test_the_answer_examples_in_the_api_docs_are_what_the_demo_data_gets(
+    client, demo, url, example
+):
+    response = client.get(url.removeprefix(SERVER))
+
+    answer = json.loads(opaque_cursors(response.content.decode()))
+    expected = json.loads(opaque_cursors(example.replace(SERVER, "http://testserver")))
+    assert like(expected, answer), json.dumps(answer, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("method", "url", "status", "body"), ERROR_EXAMPLES)
+def test_the_error_examples_in_the_api_docs_are_the_answers_given(
+    client, db, method, url, status, body
+):
+    response = getattr(client, (method or "get").lower())(url.removeprefix(SERVER))
+
+    assert response.status_code == int(status)
+    assert like(json.loads(body), response.json()), response.json()
+
+
+def test_the_api_docs_examples_are_all_found():
+    assert (len(ANSWER_EXAMPLES), len(ERROR_EXAMPLES)) == (3, 10)

@@ -8,6 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from places.models import Place
+from places.nearby import nearest
+from tests.data import scatter
 from tests.pages import nearby_items
 
 
@@ -28,15 +30,7 @@ def expected_nearby(origin, places, radius_km, limit):
 def test_nearby_lists_the_nearest_published_places_sorted_with_distances(client, make_place):
     rng = random.Random(7)
     origin = make_place("Origin", 49.68, 72.69)
-    others = [
-        make_place(
-            f"Sight {i}",
-            49.68 + rng.uniform(-0.6, 0.6),
-            72.69 + rng.uniform(-0.9, 0.9),
-            status=rng.choice([Place.Status.PUBLISHED] * 4 + [Place.Status.DRAFT]),
-        )
-        for i in range(60)
-    ]
+    others = scatter(make_place, rng, 60, 49.68, 72.69, 0.6, name="Sight")
 
     page = client.get(origin.get_absolute_url()).content.decode()
 
@@ -122,7 +116,7 @@ def test_a_radius_wider_than_the_earth_reaches_the_antipode(make_place):
     make_place("Antipode", 0.0, 180.0)
     make_place("Halfway", 0.0, 90.0)
 
-    found = Place.objects.published().nearby(0.0, 0.0, 50_000, 10)
+    found = Place.objects.nearest_published(0.0, 0.0, 50_000, 10)
 
     assert [place.name for place in found] == ["Null Island", "Halfway", "Antipode"]
     assert [place.distance_km for place in found] == pytest.approx(
@@ -186,7 +180,7 @@ def test_lookup_equals_brute_force_on_random_data(
     latitude, longitude = (round(value, 7) for value in moved(centre, query_offset))
     query = Place(latitude=latitude, longitude=longitude, status=Place.Status.PUBLISHED)
 
-    found = Place.objects.published().nearby(latitude, longitude, radius, limit)
+    found = Place.objects.nearest_published(latitude, longitude, radius, limit)
 
     expected = expected_nearby(query, places, radius, limit)
     assert [p.pk for p in found] == [pk for _, _, pk in expected]
@@ -204,3 +198,25 @@ def test_coordinates_are_kept_to_seven_decimals_so_tiny_differences_cannot_under
     origin.refresh_from_db()
     assert (origin.latitude, origin.longitude) == (0.0, 0.0)
     assert nearby_items(page) == [("Neighbour", "44.5 km")]
+
+
+def test_nearest_published_is_a_manager_method_that_filtered_querysets_do_not_offer(make_place):
+    make_place("Town", 0.0, 0.0, kind=Place.Kind.AREA)
+    make_place("Statue", 0.0, 0.01)
+
+    # It reads every published place by its own index, so a filter could not narrow it.
+    with pytest.raises(AttributeError):
+        Place.objects.filter(kind=Place.Kind.AREA).nearest_published(0.0, 0.0, 10, 5)
+    assert [p.name for p in Place.objects.nearest_published(0.0, 0.0, 10, 5)] == [
+        "Town",
+        "Statue",
+    ]
+
+
+def test_the_lookup_takes_the_status_it_is_given_rather_than_spelling_one(make_place):
+    make_place("Published", 0.0, 0.0)
+    make_place("Draft", 0.0, 0.01, status=Place.Status.DRAFT)
+
+    drafts = nearest(Place, "default", Place.Status.DRAFT.value, 0.0, 0.0, 10, 5)
+
+    assert [p.name for p in drafts] == ["Draft"]

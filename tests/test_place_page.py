@@ -3,20 +3,12 @@
 import pytest
 
 from places.models import Place, Section, SlugRedirect
-from tests.pages import h1_count, text
+from tests.data import museum_with_sections, rename
+from tests.pages import h1_count, nearby_items, text
 
 
 def test_place_page_shows_name_subtitle_sections_in_order_and_location(client, make_place):
-    town = make_place("Shakhtinsk", 49.707, 72.593, kind=Place.Kind.AREA, category="City")
-    museum = make_place("Camp museum", town=town, country="Kazakhstan")
-    # Created out of order, and one left empty: the page orders them and leaves it out.
-    for kind, body in [
-        (Section.Kind.DID_YOU_KNOW, "Built by prisoners."),
-        (Section.Kind.DESCRIPTION, "A *history* museum."),
-        (Section.Kind.CULTURE, ""),
-        (Section.Kind.HISTORY, "Opened in 2001."),
-    ]:
-        museum.sections.create(kind=kind, body=body)
+    museum_with_sections(make_place, "Camp museum")
 
     page = client.get("/places/camp-museum/").content.decode()
 
@@ -87,9 +79,7 @@ def test_unpublished_place_is_404(client, make_place):
 
 
 def test_renamed_place_old_slug_redirects_permanently(client, make_place):
-    place = make_place("Old name")
-    place.slug = "new-name"
-    place.save()
+    rename(make_place("Old name"), "new-name")
 
     response = client.get("/places/old-name/")
 
@@ -99,9 +89,7 @@ def test_renamed_place_old_slug_redirects_permanently(client, make_place):
 
 
 def test_slug_reused_by_another_place_stops_redirecting(client, make_place):
-    renamed = make_place("First")
-    renamed.slug = "first-renamed"
-    renamed.save()
+    rename(make_place("First"), "first-renamed")
 
     make_place("First")
 
@@ -128,6 +116,32 @@ def test_page_query_count_does_not_grow_with_nearby_places_or_sections(
     with django_assert_num_queries(5):
         page = client.get(busy.get_absolute_url()).content.decode()
     assert page.count('class="distance"') == 30
+
+
+def test_all_places_nearby_page_takes_three_queries_however_many_it_lists(
+    client, make_place, django_assert_num_queries
+):
+    lonely = make_place("Lonely", 10.0, 10.0)
+    busy = make_place("Busy", 49.68, 72.69)
+    for i in range(40):
+        make_place(f"Neighbour {i}", 49.68 + i * 0.005, 72.69)
+
+    # The page cache's content version, the place, and the nearby places.
+    with django_assert_num_queries(3):
+        client.get(f"{lonely.get_absolute_url()}nearby/")
+    with django_assert_num_queries(3):
+        page = client.get(f"{busy.get_absolute_url()}nearby/").content.decode()
+    assert page.count('class="distance"') == 40
+
+
+def test_all_places_nearby_page_lists_at_most_200(client, make_place):
+    origin = make_place("Origin", 0.0, 0.0)
+    for i in range(201):
+        make_place(f"P{i}", 0.0, 0.001 * (i + 1))
+
+    page = client.get(f"{origin.get_absolute_url()}nearby/").content.decode()
+
+    assert [name for name, _ in nearby_items(page)] == [f"P{i}" for i in range(200)]
 
 
 def test_second_visit_is_served_from_the_cache_with_one_query(

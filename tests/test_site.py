@@ -2,12 +2,16 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from places.models import Place
 from tests.pages import h1_count
@@ -34,6 +38,49 @@ def test_home_page_lists_featured_and_recent_places(client, demo, django_assert_
     featured, recent = page.split("Recently added")
     assert '<a href="/places/karlag-museum/">KarLag Museum</a>' in featured
     assert recent.count("<li>") == 12
+
+
+def test_home_page_lists_6_featured_by_name_and_the_12_newest_places(client, make_place):
+    for i in range(20):
+        make_place(f"Place {i:02}", featured=i % 2 == 1)
+    # An import gives every place it writes the same time: the newest of those come by id.
+    Place.objects.update(created=timezone.now() - timedelta(days=1))
+    make_place("Newest")
+    make_place("Draft", status=Place.Status.DRAFT, featured=True)
+
+    page = client.get("/").content.decode()
+
+    featured, recent = page.split("Recently added")
+    assert re.findall(r'<a href="/places/[^"]+/">([^<]+)</a>', featured) == [
+        "Place 01", "Place 03", "Place 05", "Place 07", "Place 09", "Place 11"
+    ]  # fmt: skip
+    assert re.findall(r'<a href="/places/[^"]+/">([^<]+)</a>', recent) == [
+        "Newest",
+        *(f"Place {i:02}" for i in range(19, 8, -1)),
+    ]
+
+
+def test_home_page_queries_read_their_indexes_in_order_without_sorting(client, make_place):
+    make_place("Featured", featured=True)
+    make_place("Plain")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    explain = "EXPLAIN QUERY PLAN" if connection.vendor == "sqlite" else "EXPLAIN"
+
+    plans = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A table this small is cheaper to read whole; a large one is not.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        for query in queries.captured_queries:
+            cursor.execute(f"{explain} {query['sql']}")
+            plans.append(" ".join(str(row) for row in cursor.fetchall()))
+
+    _version, featured, recent = plans  # the page cache's content version comes first
+    assert "places_place_featured_idx" in featured
+    assert "places_place_recent_idx" in recent
+    for plan in plans:
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
 
 
 def test_404_page_has_one_h1(client, db):
