@@ -1,8 +1,10 @@
 """Public pages of the guide, and its read-only JSON API under /api/ (places/api.py)."""
 
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
 from places import api, views
+from places.sitemaps import SITEMAPS
 
 app_name = "places"
 
@@ -10,6 +12,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("places/<slug:slug>/", views.place_detail, name="detail"),
     path("places/<slug:slug>/nearby/", views.place_nearby, name="nearby"),
+    # For search engines (places/sitemaps.py).
+    path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "places:sitemap"},
+        name="sitemap_index",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     # The API, described in docs/api.md and docs/openapi.json.
     path("api/nearby/", api.nearby, name="api_nearby"),
     path("api/places/", api.place_list, name="api_places"),

@@ -1,8 +1,10 @@
-"""Public pages: the home page, a place page and the list of all places near a place."""
+"""Public pages: the home page, a place page, the list of all places near a place, and
+robots.txt."""
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from places.cache import cached_page
 from places.models import Place, SlugRedirect
@@ -54,3 +56,9 @@ def place_nearby(request, slug):
     nearby = place.neighbours(radius_km, settings.PLACES_NEARBY_PAGE_LIMIT)
     context = {"place": place, "nearby": nearby, "radius_km": radius_km}
     return render(request, "places/place_nearby.html", context)
+
+
+def robots_txt(request):
+    """Crawlers may read every page but the admin and the API, and find them in the sitemap."""
+    sitemap = request.build_absolute_uri(reverse("places:sitemap_index"))
+    return render(request, "robots.txt", {"sitemap": sitemap}, content_type="text/plain")

@@ -1,12 +1,17 @@
 """Reading what a visitor sees in a rendered page."""
 
 import html
+import json
 import re
+from html.parser import HTMLParser
 
 NEARBY_ITEM = re.compile(
     r'<li><a href="(?P<url>[^"]+)">(?P<name>[^<]+)</a> <span class="muted">[^<]*</span> '
     r'<span class="distance">(?P<distance>[^<]+)</span></li>'
 )
+
+# schema.org data, the one script a page holds: JSON with no "<" in it (places/seo.py).
+JSON_LD = re.compile(r'<script type="application/ld\+json">[^<]*</script>')
 
 
 def nearby_items(page):
@@ -22,3 +27,39 @@ def text(page):
     """The page's visible text with tags removed and whitespace collapsed."""
     no_tags = re.sub(r"<[^>]+>", " ", page)
     return re.sub(r"\s+", " ", html.unescape(no_tags))
+
+
+def without_json_ld(page):
+    """The page without its schema.org data: what remains holds no script at all."""
+    return JSON_LD.sub("", page)
+
+
+class _Head(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.meta, self.links, self.json_ld, self._in_json_ld = {}, {}, [], False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and ("name" in attrs or "property" in attrs):
+            key = attrs.get("property") or attrs["name"]
+            assert key not in self.meta, f"{key} twice"
+            self.meta[key] = attrs["content"]
+        elif tag == "link":
+            self.links.setdefault(attrs["rel"], []).append(attrs["href"])
+        self._in_json_ld = tag == "script" and attrs.get("type") == "application/ld+json"
+
+    def handle_data(self, data):
+        if self._in_json_ld:
+            self.json_ld.append(json.loads(data))
+
+    def handle_endtag(self, tag):
+        self._in_json_ld = False
+
+
+def head(page):
+    """What crawlers read: `meta` (name or property → content, unescaped), `links` (rel →
+    hrefs) and `json_ld` (each application/ld+json script, parsed)."""
+    parser = _Head()
+    parser.feed(page)
+    return parser
