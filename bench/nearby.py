@@ -16,7 +16,9 @@ and within 500 km, at the positions of random places); a whole place page throug
 test client on its first visit (rendered) and on the next (from the page cache); the home
 page rendered (page cache off: what the first visitor after an edit waits for); the framework
 floor (a trivial template view in the same process); the first page of the API's places in a
-2 by 2 degree box, and in a tall narrow box (0.02 degrees wide, pole to pole: the slow case).
+2 by 2 degree box, and in a tall narrow box (0.02 degrees wide, pole to pole: the slow case);
+sitemap.xml (the index) and its files of places (each of up to 50,000 URLs), with the time a
+COUNT of the published places takes (which Django's paginator would add to both).
 Then the ratios page/floor, home/page (both rendered) and 1M/10k.
 Figures are medians and 99th percentiles of one run; see docs/performance.md.
 """
@@ -172,6 +174,10 @@ def measure(size, samples, k):
     with override_settings(PLACES_PAGE_CACHE_SECONDS=0):
         assert client.get("/").status_code == 200
         home = timed(lambda p: client.get("/"), pages)
+    # sitemap.xml: the index, then its files of places (each up to 50,000), cycled through.
+    files = client.get("/sitemap.xml").content.count(b"sitemap-places.xml")
+    file_pages = [1 + i % files for i in range(max(10, files))]
+    urls_per_file = client.get("/sitemap-places.xml").content.count(b"<url>")
     return {
         "answers": answers,
         "nearby_50km": timed(nearby(50), chosen),
@@ -185,6 +191,12 @@ def measure(size, samples, k):
         "api_box": timed(
             lambda p: client.get("/api/places/", {"bbox": box(p), "limit": 100}), pages
         ),
+        "sitemap_index": timed(lambda p: client.get("/sitemap.xml"), pages[:100]),
+        "sitemap_file": timed(lambda n: client.get(f"/sitemap-places.xml?p={n}"), file_pages),
+        "sitemap_files": files,
+        "sitemap_urls": urls_per_file,
+        # What Django's own paginator would add to the index and to each file.
+        "count_published": timed(lambda p: published.count(), pages[:20]),
         # The weak case: few places in many cells, so the query reads its whole latitude band.
         "api_tall_box": timed(
             lambda p: client.get("/api/places/", {"bbox": tall_box(p), "limit": 100}),
@@ -289,6 +301,14 @@ def main():
         for size, r in results.items()
     )
     print(f"API, tall narrow box (0.02 x 180 degrees, 50 requests), p50 / p99 ms: {tall}")
+    print("sitemap, p50 / p99 ms: index; one file of places; COUNT of the published places:")
+    for size, r in results.items():
+        index, file, count = (
+            f"{r[c]['p50']:.1f} / {r[c]['p99']:.1f}"
+            for c in ("sitemap_index", "sitemap_file", "count_published")
+        )
+        files = f"{r['sitemap_files']} files, {r['sitemap_urls']:,} URLs in the first"
+        print(f"{size:>10,}  {index}; {file} ({files}); {count}")
     if len(results) > 1:
         small, large = results[min(results)], results[max(results)]
         growth = ", ".join(f"{c} {large[c]['p50'] / small[c]['p50']:.2f}x" for c in columns)
