@@ -58,6 +58,7 @@ def test_sitemap_index_lists_one_file_per_50000_ids_of_places(client, make_place
         places,
         *(f"{places}?p={page}" for page in range(2, files + 1)),
     ]
+    assert b"lastmod" not in client.get("/sitemap.xml").content  # it would read every place
     page_of_first = f"?p={(first.pk - 1) // PlaceSitemap.limit + 1}"
     assert list(sitemap_entries(client.get(f"/sitemap-places.xml{page_of_first}"))) == [
         "http://testserver/places/first/"
@@ -86,6 +87,21 @@ def test_sitemap_files_hold_every_published_place_once_with_its_lastmod_and_no_d
     assert "http://testserver/places/draft/" not in entries
     pages = sitemap_entries(client.get("/sitemap-pages.xml"))
     assert list(pages) == ["http://testserver/"]
+
+
+def test_sitemap_shows_a_new_place_and_drops_an_unpublished_one_at_once(client, make_place):
+    lake = make_place("Lake", id=1)
+    assert list(sitemap_entries(client.get("/sitemap-places.xml"))) == [
+        "http://testserver/places/lake/"
+    ]
+
+    make_place("Park", id=2)
+    lake.status = Place.Status.DRAFT
+    lake.save()
+
+    assert list(sitemap_entries(client.get("/sitemap-places.xml"))) == [
+        "http://testserver/places/park/"
+    ]
 
 
 def test_sitemap_urls_follow_the_requests_scheme_and_host(client, make_place):
@@ -376,6 +392,8 @@ def test_description_falls_back_when_there_is_no_text():
         ("Town", False, "City"),
         ("Memorial", True, "LandmarksOrHistoricalBuildings"),
         ("Church", True, "Church"),
+        ("Cathedral", True, "Church"),
+        ("District", False, "AdministrativeArea"),
         ("Lake", True, "LakeBodyOfWater"),
         ("Zoo", True, "Zoo"),
         ("Theatre", True, "PerformingArtsTheater"),
