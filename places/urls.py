@@ -8,8 +8,11 @@ app_name = "places"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("places/", views.place_list, name="list"),
     path("places/<slug:slug>/", views.place_detail, name="detail"),
     path("places/<slug:slug>/nearby/", views.place_nearby, name="nearby"),
+    path("countries/<path:name>/", views.country, name="country"),
+    path("nearby/", views.near_me, name="near_me"),
     # The API, described in docs/api.md and docs/openapi.json.
     path("api/nearby/", api.nearby, name="api_nearby"),
     path("api/places/", api.place_list, name="api_places"),

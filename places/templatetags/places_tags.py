@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from places import geo, markup
+from places import browse, geo, markup
 
 register = template.Library()
 
@@ -18,3 +18,9 @@ def km(distance_km):
 def sanitised(html):
     """Stored section HTML, cleaned with today's allow-list: the only way it reaches a page."""
     return mark_safe(markup.sanitise(html))
+
+
+@register.filter
+def capped_count(count):
+    """A count of the places list, which stops counting past browse.COUNT_CAP: "1,000+"."""
+    return f"{browse.COUNT_CAP:,}+" if count > browse.COUNT_CAP else f"{count:,}"
