@@ -1,4 +1,4 @@
-""""Near me": the places nearest to a position given as coordinates, or by the browser."""
+""" "Near me": the places nearest to a position given as coordinates, or by the browser."""
 
 import pytest
 
@@ -22,7 +22,7 @@ def test_near_me_lists_the_nearest_published_places_to_the_coordinates(
     assert response.status_code == 200
     assert nearby_items(response.content.decode()) == [
         ("KarLag Museum", "0.3 km"),
-        ("Shakhtinsk", "7.2 km"),
+        ("Shakhtinsk", "7.6 km"),
     ]
 
 
