@@ -67,7 +67,6 @@ def _area_context(area):
         "area_places": places,
         "area_more": more,
         "area_categories": browse.one_filter(selection, "category", categories),
-        "count_cap": browse.COUNT_CAP,
     }
 
 
@@ -97,6 +96,7 @@ def place_list(request):
             selection, Place.objects.filter_counts(selection), dict(Place.Kind.choices)
         ),
         "count_cap": browse.COUNT_CAP,
+        "value_cap": browse.VALUE_CAP,
     }
     return render(request, "places/place_list.html", context, status=400 if form.errors else 200)
 
@@ -113,7 +113,6 @@ def country(request, name):
         "towns": towns,
         "next_query": urlencode({"after": towns[-1][2]}) if more else None,
         "selection": browse.Selection(country=name),
-        "count_cap": browse.COUNT_CAP,
     }
     return render(request, "places/country.html", context)
 

@@ -1,6 +1,8 @@
 """Template filters for the guide's own formats."""
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from places import browse, geo, markup
@@ -21,6 +23,36 @@ def sanitised(html):
 
 
 @register.filter
-def capped_count(count):
-    """A count of the places list, which stops counting past browse.COUNT_CAP: "1,000+"."""
-    return f"{browse.COUNT_CAP:,}+" if count > browse.COUNT_CAP else f"{count:,}"
+def capped_count(count, cap=browse.COUNT_CAP):
+    """A count that stopped past its cap: "1,000+"."""
+    return f"{cap:,}+" if count > cap else f"{count:,}"
+
+
+@register.filter
+def capped_value_count(count):
+    """A filter value's count, which stops past browse.VALUE_CAP: "100+"."""
+    return capped_count(count, browse.VALUE_CAP)
+
+
+@register.simple_tag
+def filter_links(filter):
+    """The <li> links of a filter's values, "Museum (12)": built in one go, since a list of
+    a hundred countries through the template language costs more than its queries."""
+    url = reverse("places:list")
+    return format_html_join(
+        "\n",
+        '<li><a href="{}?{}"{}>{} ({})</a></li>',
+        (
+            (
+                url,
+                link.query,
+                CURRENT if link.chosen else "",
+                link.label,
+                capped_value_count(link.count),
+            )
+            for link in filter.links
+        ),
+    )
+
+
+CURRENT = mark_safe(' aria-current="true"')
