@@ -200,9 +200,10 @@ class Place(models.Model):
             models.Index(fields=["status", "country", "slug"], name="places_place_country_idx"),
             # The counts of the country and category filters when the other one is chosen:
             # "status, country and category equal" is one range of this index, read up to
-            # the cap, instead of one country's (or category's) places read in the table.
+            # the cap, instead of one country's (or category's) places read in the table;
+            # with the kind, that filter is checked in the index too.
             models.Index(
-                fields=["status", "country", "category"], name="places_place_ctry_cat_idx"
+                fields=["status", "country", "category", "kind"], name="places_place_ctry_cat_idx"
             ),
             # ...and an area page's own places, and the country page's counts per town.
             models.Index(fields=["status", "town", "slug"], name="places_place_town_idx"),
