@@ -12,7 +12,7 @@ the table. The values of a filter are counted within the other filters (so that 
 """
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.db import connection
 
@@ -108,8 +108,10 @@ def one_filter(selection, name, counts, kind_labels=None):
     else:
         values = [(value, labels.get(value, value), count) for value, count in counts]
     chosen = selection.text(name)
+    # Each value's address differs from the others' in that value only: encoded once around it.
+    before, after = selection.query(**{name: "\0"}).split(quote_plus("\0"))
     links = [
-        Link(label, count, selection.query(**{name: value}), value == chosen)
+        Link(label, count, f"{before}{quote_plus(value)}{after}", value == chosen)
         for value, label, count in values
     ]
     chosen_label = selection.town.name if name == "town" and selection.town else chosen

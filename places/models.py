@@ -196,7 +196,10 @@ class Place(models.Model):
             # the cap. Not by name: SQLite would then read the home page's featured places
             # through this index instead of places_place_featured_idx.
             models.Index(fields=["status", "slug"], name="places_place_browse_idx"),
-            models.Index(fields=["status", "category", "slug"], name="places_place_category_idx"),
+            # (The kind after the slug: read from the index when counting a kind's places.)
+            models.Index(
+                fields=["status", "category", "slug", "kind"], name="places_place_category_idx"
+            ),
             models.Index(fields=["status", "country", "slug"], name="places_place_country_idx"),
             # The counts of the country and category filters when the other one is chosen:
             # "status, country and category equal" is one range of this index, read up to
