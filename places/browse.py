@@ -141,25 +141,33 @@ def _capped_count(table, where, hint=""):
     )
 
 
-def value_counts(model, status, selection, name):
+def value_counts(model, status, selection, name, choices=None):
     """[(value, count)] of a text filter (category, kind, country) in value order: the values
-    of published places, each counted within the selection's other filters up to
-    VALUE_CAP + 1; values without places left out."""
+    of published places (or the given choices), each counted within the selection's other
+    filters up to VALUE_CAP + 1; values without places left out."""
     table = connection.ops.quote_name(model._meta.db_table)
     column = COLUMNS[name]
     where, where_params = _where(selection.filters(leave_out=name))
-    sql = (
+    if choices:
+        values = f"v(value) AS (VALUES {', '.join(['(%s)'] * len(choices))})"
+        values_params = list(choices)
+    else:
         # Each step seeks the next value in the index that leads with (status, column).
-        f"WITH RECURSIVE v(value, n) AS ("
-        f" SELECT CAST(MIN({column}) AS TEXT), 1 FROM {table} WHERE status = %s AND {column} > ''"
-        f" UNION ALL SELECT CAST((SELECT MIN({column}) FROM {table}"
-        f" WHERE status = %s AND {column} > v.value) AS TEXT), n + 1"
-        f" FROM v WHERE v.value IS NOT NULL AND n < %s)"
-        f" SELECT value, {_capped_count(table, where).format(column=column)}"
+        values = (
+            f"RECURSIVE v(value, n) AS ("
+            f" SELECT CAST(MIN({column}) AS TEXT), 1 FROM {table}"
+            f" WHERE status = %s AND {column} > ''"
+            f" UNION ALL SELECT CAST((SELECT MIN({column}) FROM {table}"
+            f" WHERE status = %s AND {column} > v.value) AS TEXT), n + 1"
+            f" FROM v WHERE v.value IS NOT NULL AND n < %s)"
+        )
+        values_params = [status, status, MAX_VALUES]
+    sql = (
+        f"WITH {values} SELECT value, {_capped_count(table, where).format(column=column)}"
         f" FROM v WHERE value IS NOT NULL ORDER BY value"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [status, status, MAX_VALUES, status, *where_params])
+        cursor.execute(sql, [*values_params, status, *where_params])
         return [(value, count) for value, count in cursor.fetchall() if count]
 
 
@@ -174,7 +182,7 @@ def town_counts(model, status, area, selection, country, after="", limit=MAX_VAL
     # reading the whole country.
     hint = " INDEXED BY places_place_town_idx" if connection.vendor == "sqlite" else ""
     start = " AND t.slug > %s" if after else ""
-    # Read from the index on (status, kind, country, slug) in its order.
+    # Read from the index on (status, country, slug) in its order, one in ten an area.
     sql = (
         f"SELECT t.id, CAST(t.name AS TEXT), CAST(t.slug AS TEXT),"
         f" {_capped_count(table, where, hint).format(column='town_id').replace('v.value', 't.id')}"

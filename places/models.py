@@ -68,7 +68,9 @@ class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
 
     def value_counts(self, selection, name):
         """[(value, count)] of one of category, kind and country: see browse.value_counts."""
-        return browse.value_counts(self.model, Place.Status.PUBLISHED.value, selection, name)
+        choices = Place.Kind.values if name == "kind" else None
+        status = Place.Status.PUBLISHED.value
+        return browse.value_counts(self.model, status, selection, name, choices)
 
     def towns_of(self, country, selection=None, after="", limit=browse.MAX_VALUES):
         """[(id, name, slug, count)]: the published towns and districts of a country by
@@ -200,6 +202,7 @@ class Place(models.Model):
             models.Index(
                 fields=["status", "category", "slug", "kind"], name="places_place_category_idx"
             ),
+            # (...and the country page's towns, one place in ten or so an area.)
             models.Index(fields=["status", "country", "slug"], name="places_place_country_idx"),
             # The counts of the country and category filters when the other one is chosen:
             # "status, country and category equal" is one range of this index, read up to
@@ -208,12 +211,10 @@ class Place(models.Model):
             models.Index(
                 fields=["status", "country", "category", "kind"], name="places_place_ctry_cat_idx"
             ),
-            # ...and an area page's own places, and the country page's counts per town.
+            # The town filter, an area page's own places, and the country page's counts per
+            # town. The kind filter has no index: its two values are each a large share of
+            # any list, found in a few rows of the others.
             models.Index(fields=["status", "town", "slug"], name="places_place_town_idx"),
-            # The country page's towns, and the values of the places list's kind filter.
-            models.Index(
-                fields=["status", "kind", "country", "slug"], name="places_place_areas_idx"
-            ),
         ]
 
     def __str__(self):
