@@ -329,9 +329,7 @@ def main():
         browse = ", ".join(
             f"{name} {t['p50']:.2f} / {t['p99']:.2f}" for name, t in r["browse"].items()
         )
-        print(
-            f"places list with counts, rendered (200 requests), p50 / p99 ms, {size:,}: {browse}"
-        )
+        print(f"places list with counts, rendered (200 requests), p50 / p99 ms, {size:,}: {browse}")
     if len(results) > 1:
         small, large = results[min(results)], results[max(results)]
         growth = ", ".join(f"{c} {large[c]['p50'] / small[c]['p50']:.2f}x" for c in columns)
