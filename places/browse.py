@@ -182,7 +182,7 @@ def town_counts(model, status, area, selection, country, after="", limit=MAX_VAL
     # reading the whole country.
     hint = " INDEXED BY places_place_town_idx" if connection.vendor == "sqlite" else ""
     start = " AND t.slug > %s" if after else ""
-    # Read from the index on (status, country, slug) in its order, one in ten an area.
+    # Read from the index on (status, country, slug, kind) in its order, the kind in it.
     sql = (
         f"SELECT t.id, CAST(t.name AS TEXT), CAST(t.slug AS TEXT),"
         f" {_capped_count(table, where, hint).format(column='town_id').replace('v.value', 't.id')}"

@@ -197,13 +197,15 @@ class Place(models.Model):
             # which also finds that filter's values one seek each and counts each value up to
             # the cap. Not by name: SQLite would then read the home page's featured places
             # through this index instead of places_place_featured_idx.
-            models.Index(fields=["status", "slug"], name="places_place_browse_idx"),
+            models.Index(fields=["status", "slug", "kind"], name="places_place_browse_idx"),
             # (The kind after the slug: read from the index when counting a kind's places.)
             models.Index(
                 fields=["status", "category", "slug", "kind"], name="places_place_category_idx"
             ),
-            # (...and the country page's towns, one place in ten or so an area.)
-            models.Index(fields=["status", "country", "slug"], name="places_place_country_idx"),
+            # (...and the country page's towns: the kind after the slug, read from the index.)
+            models.Index(
+                fields=["status", "country", "slug", "kind"], name="places_place_country_idx"
+            ),
             # The counts of the country and category filters when the other one is chosen:
             # "status, country and category equal" is one range of this index, read up to
             # the cap, instead of one country's (or category's) places read in the table;
