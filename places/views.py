@@ -1,9 +1,11 @@
 """Public pages: the home page, place and area pages, the places near a place or a point,
 the places list with its filters, and a country's towns."""
 
+from collections import Counter
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -16,6 +18,8 @@ from places.models import Place, SlugRedirect
 NEAR_ME_RADIUS_KM = 500
 # How many of an area's own places its page lists; the places list pages the rest.
 AREA_PLACES = 10
+# How many places a page of all places near a place lists.
+NEARBY_PAGE_SIZE = 50
 
 
 @cached_page
@@ -77,7 +81,19 @@ def place_nearby(request, slug):
         return _redirect_from_old_slug(slug, "places:nearby")
     radius_km = settings.PLACES_NEARBY_RADIUS_KM
     nearby = place.neighbours(radius_km, settings.PLACES_NEARBY_PAGE_LIMIT)
-    context = {"place": place, "nearby": nearby, "radius_km": radius_km}
+    # At most a few hundred places, all in memory: counted, filtered and paged here.
+    category = request.GET.get("category", "")
+    counts = sorted(Counter(near.category for near in nearby).items())
+    chosen = [near for near in nearby if near.category == category] if category else nearby
+    page = Paginator(chosen, NEARBY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "place": place,
+        "nearby": page,
+        "radius_km": radius_km,
+        "categories": [(name, count, urlencode({"category": name})) for name, count in counts],
+        "category": category,
+        "page_query": urlencode({"category": category}) + "&" if category else "",
+    }
     return render(request, "places/place_nearby.html", context)
 
 

@@ -181,3 +181,29 @@ def test_a_country_without_published_places_is_404(client, make_place):
 
     assert client.get("/countries/Atlantis/").status_code == 404
     assert client.get("/countries/Nowhere/").status_code == 404
+
+
+def test_places_near_a_town_are_counted_and_filtered_by_category_nearest_first(
+    client, make_place, django_assert_num_queries
+):
+    town = make_town(make_place)
+    for i in range(60):
+        make_place(f"Museum {i:02}", 49.707 + (i + 1) * 0.001, 72.593, category="Museum")
+    make_place("Far park", 49.9, 72.593, category="Park")
+    make_place("Near park", 49.7, 72.593, category="Park")
+
+    # The content version, the town, the places near it: counted and paged in memory.
+    with django_assert_num_queries(3):
+        page = client.get("/places/shakhtinsk-qalasy/nearby/").content.decode()
+    parks = client.get("/places/shakhtinsk-qalasy/nearby/?category=Park").content.decode()
+    museums = client.get("/places/shakhtinsk-qalasy/nearby/?category=Museum&page=2")
+
+    assert re.findall(r">(\w+) \((\d+)\)</a>", page) == [("Museum", "60"), ("Park", "2")]
+    assert [name for name, _ in nearby_items(parks)] == ["Near park", "Far park"]
+    assert [name for name, _ in nearby_items(museums.content.decode())] == [
+        f"Museum {i:02}" for i in range(50, 60)
+    ]
+    assert 'href="/places/shakhtinsk-qalasy/nearby/?category=Museum&amp;page=1"' in (
+        museums.content.decode()
+    )
+    assert town.get_absolute_url() in page
