@@ -3,12 +3,13 @@ slug order (the name in one alphabet, whatever its script), with each filter's v
 counted for the current selection up to a cap.
 
 Counting every place of a large selection costs a scan of it (tens of milliseconds at a
-million places), so counts stop at COUNT_CAP and the page says "1,000+". A filter's values
-are found one index seek each (a "loose index scan" written as a recursive query, which
-neither database does on its own), and each is counted by reading at most COUNT_CAP entries
-of the index that leads with its column: a filter costs one statement, whatever the size of
-the table. The values of a filter are counted within the other filters (so that "Museum
-(12)" says what choosing it would show), and only the values with places are listed.
+million places), so the total stops at COUNT_CAP ("1,000+") and each filter value's count at
+VALUE_CAP ("100+"). A filter's values are found one index seek each (a "loose index scan"
+written as a recursive query, which neither database does on its own), or taken from its
+choices (the kind), and each is counted by reading at most VALUE_CAP + 1 entries of an index
+that leads with its column: a filter costs one statement, whatever the size of the table.
+The values of a filter are counted within the other filters (so that "Museum (12)" says what
+choosing it would show), and only the values with places are listed.
 """
 
 from dataclasses import dataclass, field

@@ -59,11 +59,12 @@ class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
     def filter_counts(self, selection):
         """{filter: [(value, count)]} for the places list: the values of category, kind and
         country, and the towns of the chosen country, counted within the other filters (up
-        to browse.COUNT_CAP + 1): one query each. See places.browse."""
+        to browse.VALUE_CAP + 1): one query each. See places.browse."""
         counts = {
             name: self.value_counts(selection, name) for name in ("category", "kind", "country")
         }
-        counts["town"] = self.towns_of(selection.country, selection) if selection.country else []
+        towns = self.towns_of(selection.country, selection) if selection.country else []
+        counts["town"] = [town for town in towns if town[-1]]  # those with places, as above
         return counts
 
     def value_counts(self, selection, name):
@@ -75,7 +76,7 @@ class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
     def towns_of(self, country, selection=None, after="", limit=browse.MAX_VALUES):
         """[(id, name, slug, count)]: the published towns and districts of a country by
         slug, after the slug `after`, each with its published places (within the
-        selection's other filters) counted up to browse.COUNT_CAP + 1."""
+        selection's other filters) counted up to browse.VALUE_CAP + 1."""
         status, area = Place.Status.PUBLISHED.value, Place.Kind.AREA.value
         selection = selection or browse.Selection()
         return browse.town_counts(self.model, status, area, selection, country, after, limit)

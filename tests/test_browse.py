@@ -102,6 +102,10 @@ def test_filters_combine_and_count_their_values_within_the_other_filters(client,
     # With a country chosen, its towns are a filter too.
     assert filter_values(page, "town") == {"Astana": "1", "Dolinka": "1"}
 
+    # Towns without places in the selection are left out, as other values are.
+    parks = client.get("/places/?category=Park&country=Kazakhstan").content.decode()
+    assert filter_values(parks, "town") == {"Dolinka": "1"}
+
     page = client.get("/places/?category=Museum&country=Kazakhstan&town=dolinka").content.decode()
     assert listed(page) == ["KarLag Museum"]
     assert filter_values(page, "category") == {"Museum": "1", "Park": "1"}
