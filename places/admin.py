@@ -46,7 +46,21 @@ class PlaceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["town"]
     inlines = [SectionInline, PhotoInline, AlternateNameInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "kind", "category", "subtitle", "status", "featured"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "short_name",
+                    "slug",
+                    "kind",
+                    "category",
+                    "subtitle",
+                    "status",
+                    "featured",
+                ]
+            },
+        ),
         ("Where", {"fields": ["town", "country", "latitude", "longitude"]}),
         ("Source", {"fields": ["external_id"], "classes": ["collapse"]}),
     ]

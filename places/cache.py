@@ -17,6 +17,7 @@ answering, pages are rendered uncached (one warning per outage) until it is back
 import hashlib
 import logging
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import checks
@@ -103,16 +104,23 @@ def _fail_soft(operation, *args):
     return answer
 
 
+def page_address(request):
+    """What a cached page is keyed by: scheme, host, path and the query string's parameters
+    in a fixed order (a selection written in another order is the same page)."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    return f"{request.scheme} {request.get_host()} {request.path} {query}"
+
+
 def cached_page(view):
-    """Serve a view's 200 responses from the cache, by scheme, host and path (the public
-    pages take no query parameters and show nothing that depends on the visitor)."""
+    """Serve a view's 200 responses from the cache, by page_address (the public pages show
+    nothing that depends on the visitor)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         timeout = settings.PLACES_PAGE_CACHE_SECONDS
         if not timeout or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        address = f"{content_version()} {request.scheme} {request.get_host()} {request.path}"
+        address = f"{content_version()} {page_address(request)}"
         key = f"places:page:{hashlib.sha256(address.encode()).hexdigest()}"
         content = _fail_soft(cache.get, key)
         if content is not None:

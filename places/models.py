@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
-from places import geo
+from places import browse, geo
 from places.markup import normalize_text, render_markdown
 from places.nearby import nearest
 
@@ -29,6 +29,21 @@ class PlaceQuerySet(models.QuerySet):
         """The published place of this queryset with this slug, or None."""
         return self.published().filter(slug=slug).first()
 
+    def matching(self, selection):
+        """The published places of a browse.Selection (its filters; not its page)."""
+        return self.published().filter(**selection.filters())
+
+    def page_of(self, selection, size=browse.PAGE_SIZE):
+        """(places, has_more): a page of the selection in slug order, after its cursor."""
+        places = browse.page_of(self.matching(selection), selection.after)
+        rows = list(places.only("name", "slug", "kind", "category", "country")[: size + 1])
+        return rows[:size], len(rows) > size
+
+    def capped_count(self, selection):
+        """How many places the selection holds, counted up to browse.COUNT_CAP + 1."""
+        # No order: counting reads the filter's index in whatever order is cheapest.
+        return self.matching(selection).order_by()[: browse.COUNT_CAP + 1].count()
+
 
 class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
     def nearest_published(self, latitude, longitude, radius_km, limit, exclude_pk=None):
@@ -41,6 +56,35 @@ class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
             self.model, self.db, published, latitude, longitude, radius_km, limit, exclude_pk
         )
 
+    def filter_counts(self, selection):
+        """{filter: [(value, count)]} for the places list: the values of category, kind and
+        country, and the towns of the chosen country, counted within the other filters (up
+        to browse.VALUE_CAP + 1): one query each. See places.browse."""
+        counts = {
+            name: self.value_counts(selection, name) for name in ("category", "kind", "country")
+        }
+        towns = self.towns_of(selection.country, selection) if selection.country else []
+        counts["town"] = [town for town in towns if town[-1]]  # those with places, as above
+        return counts
+
+    def value_counts(self, selection, name):
+        """[(value, count)] of one of category, kind and country: see browse.value_counts."""
+        choices = Place.Kind.values if name == "kind" else None
+        status = Place.Status.PUBLISHED.value
+        return browse.value_counts(self.model, status, selection, name, choices)
+
+    def towns_of(self, country, selection=None, after="", limit=browse.MAX_VALUES):
+        """[(id, name, slug, count)]: the published towns and districts of a country by
+        slug, after the slug `after`, each with its published places (within the
+        selection's other filters) counted up to browse.VALUE_CAP + 1."""
+        status, area = Place.Status.PUBLISHED.value, Place.Kind.AREA.value
+        selection = selection or browse.Selection()
+        return browse.town_counts(self.model, status, area, selection, country, after, limit)
+
+    def published_town(self, slug):
+        """The published town or district with this slug, or None."""
+        return self.published().filter(kind=Place.Kind.AREA, slug=slug).first()
+
 
 class Place(models.Model):
     class Kind(models.TextChoices):
@@ -52,6 +96,12 @@ class Place(models.Model):
         PUBLISHED = "published", "Published"
 
     name = models.CharField(max_length=200)
+    short_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='How running text names it, if shorter: "Shakhtinsk" for "Shakhtīnsk Qalasy". '
+        "Lists show the full name.",
+    )
     slug = models.SlugField(
         max_length=200,
         unique=True,
@@ -142,6 +192,32 @@ class Place(models.Model):
                 condition=Q(featured=True),
                 name="places_place_featured_idx",
             ),
+            # The places list (places/browse.py) pages a selection by slug (unique, and one
+            # alphabet for names in any script) from where the last page stopped: unfiltered
+            # through this index, filtered through the one that leads with the filter's column,
+            # which also finds that filter's values one seek each and counts each value up to
+            # the cap. Not by name: SQLite would then read the home page's featured places
+            # through this index instead of places_place_featured_idx.
+            models.Index(fields=["status", "slug", "kind"], name="places_place_browse_idx"),
+            # (The kind after the slug: read from the index when counting a kind's places.)
+            models.Index(
+                fields=["status", "category", "slug", "kind"], name="places_place_category_idx"
+            ),
+            # (...and the country page's towns: the kind after the slug, read from the index.)
+            models.Index(
+                fields=["status", "country", "slug", "kind"], name="places_place_country_idx"
+            ),
+            # The counts of the country and category filters when the other one is chosen:
+            # "status, country and category equal" is one range of this index, read up to
+            # the cap, instead of one country's (or category's) places read in the table;
+            # with the kind, that filter is checked in the index too.
+            models.Index(
+                fields=["status", "country", "category", "kind"], name="places_place_ctry_cat_idx"
+            ),
+            # The town filter, an area page's own places, and the country page's counts per
+            # town. The kind filter has no index: its two values are each a large share of
+            # any list, found in a few rows of the others.
+            models.Index(fields=["status", "town", "slug"], name="places_place_town_idx"),
         ]
 
     def __str__(self):
@@ -187,11 +263,30 @@ class Place(models.Model):
         )
 
     @property
+    def running_name(self):
+        """The name in running text ("Discover all places nearby (Shakhtinsk)"); lists and
+        headings show the full name."""
+        return self.short_name or self.name
+
+    @property
     def display_subtitle(self):
         if self.subtitle:
             return self.subtitle
-        where = ", ".join(part for part in (self.town and self.town.name, self.country) if part)
+        town = self.published_town
+        where = ", ".join(part for part in (town and town.running_name, self.country) if part)
         return f"{self.category} in {where}" if where else self.category
+
+    def subtitle_around_town(self):
+        """A contributor's subtitle as (before, town, after), split at the first mention of
+        the town's name, so that the page can link it; None when it does not name the town."""
+        town = self.published_town
+        if not (self.subtitle and town):
+            return None
+        for name in (town.running_name, town.name):
+            before, found, after = self.subtitle.partition(name)
+            if found:
+                return before, found, after
+        return None
 
     @property
     def coordinates(self):

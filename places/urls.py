@@ -10,8 +10,11 @@ app_name = "places"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("places/", views.place_list, name="list"),
     path("places/<slug:slug>/", views.place_detail, name="detail"),
     path("places/<slug:slug>/nearby/", views.place_nearby, name="nearby"),
+    path("countries/<path:name>/", views.country, name="country"),
+    path("nearby/", views.near_me, name="near_me"),
     # For search engines (places/sitemaps.py).
     path("robots.txt", views.robots_txt, name="robots"),
     path(

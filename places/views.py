@@ -1,13 +1,26 @@
-"""Public pages: the home page, a place page, the list of all places near a place, and
-robots.txt."""
+"""Public pages: the home page, place and area pages, the places near a place or a point,
+the places list with its filters, a country's towns, and robots.txt."""
+
+from collections import Counter
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from places import browse
 from places.cache import cached_page
+from places.forms import BrowseForm, CoordinatesForm
 from places.models import Place, SlugRedirect
+
+# How far "near me" looks: a visitor may be far from any place in the guide.
+NEAR_ME_RADIUS_KM = 500
+# How many of an area's own places its page lists; the places list pages the rest.
+AREA_PLACES = 10
+# How many places a page of all places near a place lists.
+NEARBY_PAGE_SIZE = 50
 
 
 @cached_page
@@ -44,7 +57,22 @@ def place_detail(request, slug):
         "nearby_areas": [p for p in nearby if p.kind == Place.Kind.AREA],
         "town": place.published_town,
     }
+    if place.kind == Place.Kind.AREA:
+        context.update(_area_context(place))
     return render(request, "places/place_detail.html", context)
+
+
+def _area_context(area):
+    """What an area's page adds: its own places, with their numbers per category."""
+    selection = browse.Selection(town=area)
+    places, more = Place.objects.page_of(selection, size=AREA_PLACES)
+    categories = Place.objects.value_counts(selection, "category")
+    return {
+        "selection": selection,
+        "area_places": places,
+        "area_more": more,
+        "area_categories": browse.one_filter(selection, "category", categories),
+    }
 
 
 @cached_page
@@ -54,8 +82,68 @@ def place_nearby(request, slug):
         return _redirect_from_old_slug(slug, "places:nearby")
     radius_km = settings.PLACES_NEARBY_RADIUS_KM
     nearby = place.neighbours(radius_km, settings.PLACES_NEARBY_PAGE_LIMIT)
-    context = {"place": place, "nearby": nearby, "radius_km": radius_km}
+    # At most a few hundred places, all in memory: counted, filtered and paged here.
+    category = request.GET.get("category", "")
+    counts = sorted(Counter(near.category for near in nearby).items())
+    chosen = [near for near in nearby if near.category == category] if category else nearby
+    page = Paginator(chosen, NEARBY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "place": place,
+        "nearby": page,
+        "radius_km": radius_km,
+        "categories": [(name, count, urlencode({"category": name})) for name, count in counts],
+        "category": category,
+        "page_query": urlencode({"category": category}) + "&" if category else "",
+    }
     return render(request, "places/place_nearby.html", context)
+
+
+@cached_page
+def place_list(request):
+    form = BrowseForm(request.GET)
+    selection = form.selection()
+    places, more = Place.objects.page_of(selection)
+    context = {
+        "form": form,
+        "selection": selection,
+        "places": places,
+        "next_query": selection.next_query(places[-1]) if more else None,
+        "total": Place.objects.capped_count(selection),
+        "filters": browse.filters(
+            selection, Place.objects.filter_counts(selection), dict(Place.Kind.choices)
+        ),
+        "count_cap": browse.COUNT_CAP,
+        "value_cap": browse.VALUE_CAP,
+    }
+    return render(request, "places/place_list.html", context, status=400 if form.errors else 200)
+
+
+@cached_page
+def country(request, name):
+    after = request.GET.get("after", "")
+    towns = Place.objects.towns_of(name, after=after, limit=browse.MAX_VALUES + 1)
+    if not towns and not after and not Place.objects.published().filter(country=name).exists():
+        raise Http404("No published place lies in this country.")
+    towns, more = towns[: browse.MAX_VALUES], len(towns) > browse.MAX_VALUES
+    context = {
+        "country": name,
+        "towns": towns,
+        "next_query": urlencode({"after": towns[-1][2]}) if more else None,
+        "selection": browse.Selection(country=name),
+    }
+    return render(request, "places/country.html", context)
+
+
+def near_me(request):
+    """Not cached: every position is another page."""
+    form = CoordinatesForm(request.GET) if request.GET else CoordinatesForm()
+    places = None
+    if form.is_bound and form.is_valid():
+        lat, lon = form.cleaned_data["lat"], form.cleaned_data["lon"]
+        limit = settings.PLACES_NEARBY_PAGE_LIMIT
+        places = Place.objects.nearest_published(lat, lon, NEAR_ME_RADIUS_KM, limit)
+    context = {"form": form, "places": places, "radius_km": NEAR_ME_RADIUS_KM}
+    return render(request, "places/near_me.html", context, status=400 if form.errors else 200)
 
 
 def robots_txt(request):

@@ -25,7 +25,9 @@ def h1_count(page):
 
 def text(page):
     """The page's visible text with tags removed and whitespace collapsed."""
-    no_tags = re.sub(r"<[^>]+>", " ", page)
+    # Inline tags join the words around them ("in <a>Shakhtinsk</a>, Kazakhstan"); others part them.
+    inline = re.sub(r"</?(?:a|em|strong|b|i|span)\b[^>]*>", "", page)
+    no_tags = re.sub(r"<[^>]+>", " ", inline)
     return re.sub(r"\s+", " ", html.unescape(no_tags))
 
 

@@ -21,8 +21,13 @@ def test_karlag_page_lists_the_same_places_within_a_tenth_of_a_km(client, demo):
     assert set(shown) == set(LISTED)
     for name, distance in shown.items():
         assert float(distance.removesuffix(" km")) == pytest.approx(LISTED[name], abs=0.1), name
-    assert "Museum of political repression history in Shakhtinsk, Kazakhstan" in page
-    assert "Discover all places nearby (Shakhtīnsk Qalasy)" in page
+    # The town's short name in running text, its full name in lists; the subtitle links it.
+    assert (
+        'Museum of political repression history in <a href="/places/shakhtinsk-qalasy/">'
+        "Shakhtinsk</a>, Kazakhstan" in page
+    )
+    assert "Discover all places nearby (Shakhtinsk)" in page
+    assert ("Shakhtīnsk Qalasy", "7.3 km") in nearby_items(page)
 
 
 def test_karlag_page_has_all_five_sections_in_order(client, demo):

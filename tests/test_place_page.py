@@ -134,14 +134,21 @@ def test_all_places_nearby_page_takes_three_queries_however_many_it_lists(
     assert page.count('class="distance"') == 40
 
 
-def test_all_places_nearby_page_lists_at_most_200(client, make_place):
+def test_all_places_nearby_page_lists_at_most_200_nearest_first_50_a_page(client, make_place):
     origin = make_place("Origin", 0.0, 0.0)
     for i in range(201):
         make_place(f"P{i}", 0.0, 0.001 * (i + 1))
 
-    page = client.get(f"{origin.get_absolute_url()}nearby/").content.decode()
+    pages = [
+        client.get(f"{origin.get_absolute_url()}nearby/?page={n}").content.decode()
+        for n in range(1, 5)
+    ]
 
-    assert [name for name, _ in nearby_items(page)] == [f"P{i}" for i in range(200)]
+    assert [name for page in pages for name, _ in nearby_items(page)] == [
+        f"P{i}" for i in range(200)
+    ]
+    assert "Page 1 of 4" in pages[0] and 'href="/places/origin/nearby/?page=2"' in pages[0]
+    assert 'rel="next"' not in pages[3]
 
 
 def test_second_visit_is_served_from_the_cache_with_one_query(

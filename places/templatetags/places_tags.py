@@ -1,9 +1,11 @@
 """Template filters for the guide's own formats."""
 
 from django import template
+from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from places import geo, markup
+from places import browse, geo, markup
 
 register = template.Library()
 
@@ -18,3 +20,32 @@ def km(distance_km):
 def sanitised(html):
     """Stored section HTML, cleaned with today's allow-list: the only way it reaches a page."""
     return mark_safe(markup.sanitise(html))
+
+
+@register.filter
+def capped_count(count, cap=browse.COUNT_CAP):
+    """A count that stopped past its cap: "1,000+"."""
+    return f"{cap:,}+" if count > cap else f"{count:,}"
+
+
+@register.filter
+def capped_value_count(count):
+    """A filter value's count, which stops past browse.VALUE_CAP: "100+"."""
+    return capped_count(count, browse.VALUE_CAP)
+
+
+@register.simple_tag
+def filter_links(filter):
+    """The <li> links of a filter's values, "Museum (12)": built in one go, since a list of
+    a hundred countries through the template language costs more than its queries."""
+    url = reverse("places:list")
+    return mark_safe(
+        "\n".join(
+            f'<li><a href="{url}?{escape(link.query)}"{CURRENT if link.chosen else ""}>'
+            f"{escape(link.label)} ({capped_value_count(link.count)})</a></li>"
+            for link in filter.links
+        )
+    )
+
+
+CURRENT = ' aria-current="true"'

@@ -49,6 +49,7 @@ class Command(BaseCommand):
                 slug=fact["slug"],
                 defaults={
                     "name": fact["name"],
+                    "short_name": fact.get("short_name", ""),
                     "kind": fact["kind"],
                     "category": fact["category"],
                     "subtitle": fact.get("subtitle", ""),

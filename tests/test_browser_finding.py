@@ -1,0 +1,98 @@
+"""A visitor in a real browser: "near me" with and without the position, and from a place page
+through its breadcrumbs to its town and a filtered list."""
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from places.models import Place
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+KARLAG = {"latitude": 49.679, "longitude": 72.6855}
+
+
+@pytest.fixture
+def places(make_place):
+    town = make_place(
+        "Shakhtīnsk Qalasy", 49.70713, 72.59321, kind=Place.Kind.AREA, category="City",
+        country="Kazakhstan", short_name="Shakhtinsk", slug="shakhtinsk-qalasy",
+    )  # fmt: skip
+    make_place("KarLag Museum", town=town, country="Kazakhstan", **KARLAG)
+    make_place("Mine park", 49.70, 72.60, town=town, country="Kazakhstan", category="Park")
+    make_place("Far museum", 10.0, 10.0)
+
+
+def browse(live_server, **context_options):
+    """A page of a fresh browser context (its own permissions), from a running Playwright.
+    The data must exist before: while Playwright runs, Django refuses queries in this thread."""
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_context(base_url=live_server.url, **context_options).new_page()
+    return playwright, browser, page
+
+
+def test_near_me_opens_the_places_nearest_to_the_browsers_position(live_server, places):
+    playwright, browser, page = browse(live_server, geolocation=KARLAG, permissions=["geolocation"])
+    try:
+        page.goto("/")
+        page.click("text=Near me")
+        page.click("button.near-me")
+        page.wait_for_url("**/nearby/?lat=49.67900&lon=72.68550")
+
+        items = page.locator(".nearby-list li a").all_inner_texts()
+        assert items == ["KarLag Museum", "Mine park", "Shakhtīnsk Qalasy"]
+        assert page.inner_text(".nearby-list li:first-child .distance") == "0 km"
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+def test_without_permission_the_button_says_so_and_the_form_still_works(live_server, places):
+    playwright, browser, page = browse(live_server)  # geolocation not granted
+    try:
+        page.goto("/nearby/")
+        page.click("button.near-me")
+        page.wait_for_function("document.getElementById('near-me-status').textContent.length > 30")
+        assert page.inner_text("#near-me-status") == (
+            "Your position is not available. Type coordinates below instead."
+        )
+
+        page.fill("#id_lat", "49.7")
+        page.fill("#id_lon", "72.6")
+        page.click("text=Show places near these coordinates")
+        page.wait_for_url("**/nearby/?lat=49.7&lon=72.6")
+        assert page.locator(".nearby-list li a").first.inner_text() == "Mine park"
+
+        page.fill("#id_lat", "95")
+        page.click("text=Show places near these coordinates")
+        page.wait_for_url("**/nearby/?lat=95&lon=72.6")
+        assert "Latitude must be between -90 and 90 degrees" in page.inner_text("main")
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+def test_from_a_place_through_its_breadcrumbs_to_its_town_and_a_filtered_list(live_server, places):
+    playwright, browser, page = browse(live_server)
+    try:
+        page.goto("/places/karlag-museum/")
+        assert page.inner_text(".subtitle") == "Museum in Shakhtinsk, Kazakhstan"
+        crumbs = page.locator("nav[aria-label=Breadcrumb] a").all_inner_texts()
+        assert crumbs == ["Kazakhstan", "Shakhtīnsk Qalasy", "KarLag Museum"]
+
+        page.click("nav[aria-label=Breadcrumb] >> text=Shakhtīnsk Qalasy")
+        page.wait_for_url("**/places/shakhtinsk-qalasy/")
+        page.click(".area-places >> text=Park (1)")
+        page.wait_for_url("**/places/?category=Park&town=shakhtinsk-qalasy")
+        assert page.locator(".place-list li a").all_inner_texts() == ["Mine park"]
+
+        page.click("text=Any category")
+        assert page.locator(".place-list li a").all_inner_texts() == ["KarLag Museum", "Mine park"]
+        page.click("nav[aria-label=Site] >> text=All places")
+        page.click("#filter-country + ul >> text=Kazakhstan (3)")
+        page.click("#filter-town + ul >> text=Shakhtīnsk Qalasy (2)")
+        assert page.locator(".place-list li a").all_inner_texts() == ["KarLag Museum", "Mine park"]
+    finally:
+        browser.close()
+        playwright.stop()
