@@ -25,6 +25,14 @@ def round_degrees(value: float) -> float:
     return round(float(value), COORDINATE_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
+def stored_point(latitude: float, longitude: float) -> tuple[float, float]:
+    """A point as the guide stores it: rounded, and a pole at longitude 0. Every longitude of a
+    pole is the same point, but distances computed from different ones differ in their last
+    bits, which would order places tied at a pole at random rather than by id."""
+    latitude = round_degrees(latitude)
+    return latitude, 0.0 if abs(latitude) == 90 else round_degrees(longitude)
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres between two points given in degrees."""
     return term_to_km(haversine_term(lat1, lon1, lat2, lon2))

@@ -224,8 +224,7 @@ class Place(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.latitude = geo.round_degrees(self.latitude)
-        self.longitude = geo.round_degrees(self.longitude)
+        self.latitude, self.longitude = geo.stored_point(self.latitude, self.longitude)
         self.cell = geo.cell_of(self.latitude, self.longitude)
         if "update_fields" in kwargs and {"latitude", "longitude"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "cell"}

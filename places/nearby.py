@@ -182,7 +182,7 @@ def _cursor(connection):
 def nearest(model, using, status, latitude, longitude, radius_km, limit, exclude_pk=None):
     """Up to `limit` places of this status within radius_km, nearest first (ties by id), as
     NearbyPlace objects."""
-    latitude, longitude = geo.round_degrees(latitude), geo.round_degrees(longitude)
+    latitude, longitude = geo.stored_point(latitude, longitude)
     phi = math.radians(latitude)
     origin = (latitude, longitude, phi, math.cos(phi), math.radians(longitude))
     table = connections[using].ops.quote_name(model._meta.db_table)

@@ -110,3 +110,9 @@ def test_tall_boxes_are_covered_by_at_most_max_ranges():
     fine = geo.cell_ranges(south, north, intervals, max_ranges=10_000)
     assert len(ranges) <= 10 < len(fine)
     assert all(any(a <= first and last <= b for a, b in ranges) for first, last in fine)
+
+
+def test_a_pole_is_stored_as_one_point_whatever_its_longitude():
+    assert geo.stored_point(90, 123.4) == (90.0, 0.0)
+    assert geo.stored_point(-90.00000001, -45) == (-90.0, 0.0)
+    assert geo.stored_point(89.9999999, 123.45678901) == (89.9999999, 123.456789)
