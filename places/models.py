@@ -1,7 +1,11 @@
 """Places, their text sections and photos, and the old slugs that redirect to them."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -12,6 +16,23 @@ from places.nearby import nearest
 
 LATITUDE_MESSAGE = "Latitude must be between -90 and 90 degrees (north is positive)."
 LONGITUDE_MESSAGE = "Longitude must be between -180 and 180 degrees (east is positive)."
+# On the model fields, not only the admin's form fields, so that imports refuse it too
+# (PostgreSQL cannot store a NUL character in text).
+NO_NUL = [ProhibitNullCharactersValidator()]
+
+
+def stored_coordinates(latitude, longitude) -> tuple[float, float, int]:
+    """The coordinates a place stores, rounded, and the grid cell of the rounded point.
+
+    Place.save and the bulk import (places.exchange.plan) both store places through this.
+    """
+    latitude, longitude = geo.round_degrees(latitude), geo.round_degrees(longitude)
+    return latitude, longitude, geo.cell_of(latitude, longitude)
+
+
+def section_html(body: str) -> str:
+    """A section's stored HTML: Section.save and the bulk import both render through this."""
+    return render_markdown(body)
 
 
 class PlaceQuerySet(models.QuerySet):
@@ -41,17 +62,20 @@ class Place(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=NO_NUL)
     slug = models.SlugField(
         max_length=200,
         unique=True,
         help_text="The last part of the page address: /places/this-slug/.",
     )
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.SIGHT)
-    category = models.CharField(max_length=100, help_text='What the place is, e.g. "Museum".')
+    category = models.CharField(
+        max_length=100, validators=NO_NUL, help_text='What the place is, e.g. "Museum".'
+    )
     subtitle = models.CharField(
         max_length=200,
         blank=True,
+        validators=NO_NUL,
         help_text='Leave empty for "Category in Town, Country", made from the fields below.',
     )
     town = models.ForeignKey(
@@ -63,7 +87,7 @@ class Place(models.Model):
         limit_choices_to={"kind": Kind.AREA},
         help_text="The town or district the place belongs to.",
     )
-    country = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True, validators=NO_NUL)
     latitude = models.FloatField(
         validators=[
             MinValueValidator(-90, LATITUDE_MESSAGE),
@@ -85,6 +109,7 @@ class Place(models.Model):
     external_id = models.CharField(
         max_length=100,
         blank=True,
+        validators=NO_NUL,
         help_text='The id in the source it was imported from, e.g. "geonames:1519327".',
     )
     created = models.DateTimeField(auto_now_add=True)
@@ -127,9 +152,7 @@ class Place(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.latitude = geo.round_degrees(self.latitude)
-        self.longitude = geo.round_degrees(self.longitude)
-        self.cell = geo.cell_of(self.latitude, self.longitude)
+        self.latitude, self.longitude, self.cell = stored_coordinates(self.latitude, self.longitude)
         if "update_fields" in kwargs and {"latitude", "longitude"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "cell"}
         old_slug = (
@@ -147,8 +170,15 @@ class Place(models.Model):
         return reverse("places:detail", args=[self.slug])
 
     def clean(self):
-        if self.town_id and self.town_id == self.pk:
+        # The admin's town field offers only areas (limit_choices_to); an import gives the
+        # town as a slug and is checked here, with a town that may be in the same file.
+        town = self.town
+        if town is None:
+            return
+        if town is self or (self.pk and town.pk == self.pk):
             raise ValidationError({"town": "A place cannot be its own town."})
+        if town.kind != Place.Kind.AREA:
+            raise ValidationError({"town": f"{town.slug!r} is not a town or district."})
 
     @property
     def is_published(self):
@@ -186,7 +216,7 @@ class AlternateName(models.Model):
     """Another name of a place: in another script or language, or a former name."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=NO_NUL)
 
     class Meta:
         constraints = [
@@ -211,7 +241,9 @@ class Section(models.Model):
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="sections")
     kind = models.PositiveSmallIntegerField(choices=Kind)
     body = models.TextField(
-        blank=True, help_text="Plain paragraphs separated by blank lines; Markdown is allowed."
+        blank=True,
+        validators=NO_NUL,
+        help_text="Plain paragraphs separated by blank lines; Markdown is allowed.",
     )
     # Rendered from `body` on save and sanitised, so pages never render raw input.
     body_html = models.TextField(editable=False, blank=True)
@@ -232,7 +264,7 @@ class Section(models.Model):
         return f"{self.place} — {self.get_kind_display()}"
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        self.body_html = section_html(self.body)
         super().save(*args, **kwargs)
 
 
@@ -242,10 +274,14 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
     alt_text = models.CharField(
-        max_length=200, help_text="What the photo shows, for people who cannot see it."
+        max_length=200,
+        validators=NO_NUL,
+        help_text="What the photo shows, for people who cannot see it.",
     )
-    caption = models.CharField(max_length=300, blank=True)
-    credit = models.CharField(max_length=200, blank=True, help_text="Author and licence.")
+    caption = models.CharField(max_length=300, blank=True, validators=NO_NUL)
+    credit = models.CharField(
+        max_length=200, blank=True, validators=NO_NUL, help_text="Author and licence."
+    )
     position = models.PositiveSmallIntegerField(
         default=0, help_text="The first photo leads the page."
     )
