@@ -279,6 +279,8 @@ GOOD = feature("A good place", slug="a-good-place", external_id="ok:1")
             "slug 'taken' already belongs to another place (external id 'osm:1')",
         ),
         (feature(town="nowhere"), "town 'nowhere' is neither in the database nor in the file"),
+        (feature(town="now\x00here"), "town: Enter a valid “slug”"),
+        (feature(external_id="osm:\x00"), f"external_id: {NUL}"),
         (feature(town="a-good-place"), "town: 'a-good-place' is not a town or district."),
         (feature(town="camp-museum", slug="camp-museum"), "town: A place cannot be its own town."),
         (feature(name="x" * 201), f"name: {TOO_LONG.format(200, 201)}"),

@@ -33,6 +33,7 @@ CHECKED_FIELDS = {
     for name in PLACE_COLUMNS
     if name not in ("cell", "latitude", "longitude")
 }
+TOWN = {"town": CHECKED_FIELDS["slug"]}  # a town is given by its slug
 LATITUDE, LONGITUDE = Place._meta.get_field("latitude"), Place._meta.get_field("longitude")
 BODY = Section._meta.get_field("body")
 ALTERNATE_NAME = AlternateName._meta.get_field("name")
@@ -111,6 +112,7 @@ class Plan:
                 if progress:
                     progress(count)
         self._insert_staged(rows)
+        self._staged = count
         if progress:
             progress(count)
         for name in ("slug", "external_id", "pk", "town"):
@@ -125,7 +127,7 @@ class Plan:
             f"{where}: {'; '.join(problems)}"
             for _, (where, problems) in sorted(self._problems.items())
         ]
-        self.updates = self._count("pk IS NOT NULL")
+        self.updates = self._rows(f"SELECT COUNT(*) FROM {STAGED} WHERE pk IS NOT NULL")[0][0]
         self.creates = count - self.updates
 
     # --- Each record alone ----------------------------------------------------------------
@@ -136,6 +138,8 @@ class Plan:
         if not record.slug:
             del values["slug"]  # made from the name later
         _check_fields(CHECKED_FIELDS, values, problems)
+        if record.town:
+            _check_fields(TOWN, {"town": record.town}, problems)
         latitude = longitude = cell = None
         if record.latitude is not None and record.longitude is not None:
             latitude, longitude, cell = stored_coordinates(record.latitude, record.longitude)
@@ -150,18 +154,22 @@ class Plan:
             _check_fields({"alternate name": ALTERNATE_NAME}, {"alternate name": name}, problems)
         for photo in record.photos or ():
             _check_photo(photo, problems)
-        if problems:
-            self._problems[n] = (record.where, problems)
         texts = {
             "sections": record.sections,
             "alternate_names": record.alternate_names,
             "photos": record.photos,
         }
-        return (
+        row = (
             n, record.where, record.name, record.slug, record.kind, record.category,
             record.subtitle, record.country, latitude, longitude, cell, record.status,
             record.featured, record.external_id, record.town, json.dumps(texts),
         )  # fmt: skip
+        if problems:
+            self._problems[n] = (record.where, problems)
+            # Staged all the same, to be checked against the others, but without the NUL
+            # characters PostgreSQL cannot store (json.dumps escapes those in the texts).
+            row = tuple(None if isinstance(v, str) and "\x00" in v else v for v in row)
+        return row
 
     def _insert_staged(self, rows: list[tuple]) -> None:
         if rows:
@@ -250,12 +258,19 @@ class Plan:
     def _check_towns(self) -> None:
         """The town is found by slug in the file, else in the database (as the file leaves
         it), and must pass Place.clean: an area, not the place itself."""
-        for row in self._rows(
-            f"SELECT s.n, s.place_where, s.town, f.n, f.kind, p.id, p.kind, u.place_where, u.slug"
-            f" FROM {STAGED} s LEFT JOIN {STAGED} f ON f.slug = s.town"
-            f" LEFT JOIN {Place._meta.db_table} p ON p.slug = s.town"
-            f" LEFT JOIN {STAGED} u ON u.pk = p.id WHERE s.town <> ''"
-        ):
+        rows = (
+            row
+            for start in range(1, self._staged + 1, BATCH_SIZE)
+            for row in self._rows(
+                f"SELECT s.n, s.place_where, s.town, f.n, f.kind, p.id, p.kind, u.place_where,"
+                f" u.slug FROM {STAGED} s LEFT JOIN {STAGED} f ON f.slug = s.town"
+                f" LEFT JOIN {Place._meta.db_table} p ON p.slug = s.town"
+                f" LEFT JOIN {STAGED} u ON u.pk = p.id"
+                " WHERE s.town <> '' AND s.n >= %s AND s.n < %s",
+                [start, start + BATCH_SIZE],
+            )
+        )
+        for row in rows:
             n, where, slug, file_n, file_kind, pk, kind, updater, new_slug = row
             place = Place()
             if file_n == n:
@@ -285,9 +300,6 @@ class Plan:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-
-    def _count(self, condition: str) -> int:
-        return self._rows(f"SELECT COUNT(*) FROM {STAGED} WHERE {condition}")[0][0]
 
 
 class _TakenSlugs:
