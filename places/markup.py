@@ -13,7 +13,6 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 # or code block or end in a line break (see _markup_line), is plain paragraphs to Markdown.
 MARKUP_CHARACTERS = re.compile(r"[\\`*_\[\]<>&\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 LIST_NUMBER = re.compile(r"\d+[.)]")
-PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 
 
 def render_markdown(text: str) -> str:
@@ -40,9 +39,10 @@ def plain_paragraphs(text: str) -> str | None:
     both give the same HTML."""
     if MARKUP_CHARACTERS.search(text) or _markup_line(text):
         return None
-    paragraphs = PARAGRAPH_BREAK.split(text.strip("\n")) if text.strip() else []
+    paragraphs = (part.strip("\n") for part in text.split("\n\n"))
     # nh3 writes a no-break space as an entity; <, > and & are not in the text.
-    return "\n".join(f"<p>{paragraph}</p>" for paragraph in paragraphs).replace("\xa0", "&nbsp;")
+    html = "\n".join(f"<p>{paragraph}</p>" for paragraph in paragraphs if paragraph)
+    return html.replace("\xa0", "&nbsp;")
 
 
 def _markup_line(text: str) -> bool:
