@@ -45,6 +45,8 @@ CHECKED_FIELDS = {
     **{f"photo {name}": Photo._meta.get_field(name) for name in ("alt_text", "caption", "credit")},
     "photo position": Photo._meta.get_field("position"),
 }
+# The staged texts of a place that has none.
+NO_TEXTS = '{"sections": {}, "alternate_names": [], "photos": []}'
 PLACE_CHECKED = [name for name in PLACE_COLUMNS if name not in ("cell", "latitude", "longitude")]
 IMAGE_MAX_LENGTH = Photo._meta.get_field("image").max_length
 SLUG_MAX_LENGTH = Place._meta.get_field("slug").max_length
@@ -155,15 +157,20 @@ class Plan:
             _check_fields({"alternate name": name}, problems)
         for photo in record.photos or ():
             _check_photo(photo, problems)
-        texts = {
-            "sections": record.sections,
-            "alternate_names": record.alternate_names,
-            "photos": record.photos,
-        }
+        if record.sections == {} and record.alternate_names == [] and record.photos == []:
+            texts = NO_TEXTS  # most open data: written without a look
+        else:
+            texts = json.dumps(
+                {
+                    "sections": record.sections,
+                    "alternate_names": record.alternate_names,
+                    "photos": record.photos,
+                }
+            )
         row = (
             n, record.where, record.name, record.slug, record.kind, record.category,
             record.subtitle, record.country, latitude, longitude, cell, record.status,
-            record.featured, record.external_id, record.town, json.dumps(texts),
+            record.featured, record.external_id, record.town, texts,
         )  # fmt: skip
         if problems:
             self._problems[n] = (record.where, problems)
