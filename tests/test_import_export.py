@@ -201,6 +201,30 @@ def test_reimporting_the_same_external_ids_updates_places_instead_of_duplicating
     assert "Old" not in page
 
 
+def test_a_reimport_without_texts_removes_the_places_texts(client, db, tmp_path):
+    image = stored_image()
+    with_texts = feature(
+        external_id="x:1",
+        sections={"history": "Opened in 1931."},
+        alternate_names=["Karlag"],
+        photos=[{"image": image, "alt_text": "The entrance"}],
+    )
+    run(
+        "import_places",
+        str(geojson_file(tmp_path, with_texts, feature("Other", external_id="x:2"))),
+    )
+    assert Section.objects.exists() and AlternateName.objects.exists() and Photo.objects.exists()
+
+    path = csv_file(tmp_path, "name,latitude,longitude,category,external_id", "Camp,1,2,Museum,x:1")
+    out, _ = run("import_places", str(path))
+
+    assert "created 0 and updated 1 places" in out
+    assert not (
+        Section.objects.exists() or AlternateName.objects.exists() or Photo.objects.exists()
+    )
+    assert "Opened in 1931." not in client.get("/places/camp-museum/").content.decode()
+
+
 def test_a_new_slug_on_reimport_redirects_the_old_address(client, db, tmp_path):
     run("import_places", str(geojson_file(tmp_path, feature(external_id="x:1"))))
 

@@ -10,45 +10,21 @@ already (by external id, or by slug for places without one), slugs made from nam
 """
 
 import json
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.core.validators import (
-    MaxLengthValidator,
-    MaxValueValidator,
-    MinValueValidator,
-    ProhibitNullCharactersValidator,
-)
 from django.db import connection, transaction
 
-from places.exchange.records import PlaceRecord
-from places.models import AlternateName, Photo, Place, Section, stored_coordinates
+from places.exchange.checks import check_record
+from places.exchange.records import PLACE_COLUMNS, PlaceRecord
+from places.models import Place
 from places.transliteration import ascii_slug, unique_slug
 
 BATCH_SIZE = 2000
 STAGED = "places_import_staged"
-# The Place columns an import stores, in the staged table's order.
-PLACE_COLUMNS = (
-    "name", "slug", "kind", "category", "subtitle", "country", "latitude", "longitude", "cell",
-    "status", "featured", "external_id",
-)  # fmt: skip
-# Each value an import stores, by the name its problems are reported under, with the model
-# field whose validation it goes through.
-CHECKED_FIELDS = {
-    **{name: Place._meta.get_field(name) for name in PLACE_COLUMNS if name != "cell"},
-    "town": Place._meta.get_field("slug"),  # a town is given by its slug
-    "section": Section._meta.get_field("body"),
-    "alternate name": AlternateName._meta.get_field("name"),
-    **{f"photo {name}": Photo._meta.get_field(name) for name in ("alt_text", "caption", "credit")},
-    "photo position": Photo._meta.get_field("position"),
-}
 # The staged texts of a place that has none.
 NO_TEXTS = '{"sections": {}, "alternate_names": [], "photos": []}'
-PLACE_CHECKED = [name for name in PLACE_COLUMNS if name not in ("cell", "latitude", "longitude")]
-IMAGE_MAX_LENGTH = Photo._meta.get_field("image").max_length
 SLUG_MAX_LENGTH = Place._meta.get_field("slug").max_length
 
 
@@ -124,6 +100,9 @@ class Plan:
             progress(count)
         for name in ("slug", "external_id", "pk", "town"):
             self._sql(f"CREATE INDEX {STAGED}_{name} ON {STAGED} ({name})")
+        # PostgreSQL never analyses a temporary table by itself; without statistics it
+        # plans the checks below as if the table were empty (a minute per 100,000 places).
+        self._sql(f"ANALYZE {STAGED}")
         self._find_repeats("external_id")
         self._find_repeats("slug")
         self._match_existing_places()
@@ -141,22 +120,7 @@ class Plan:
 
     def _stage(self, n: int, record: PlaceRecord) -> tuple:
         problems = record.problems
-        values = {name: getattr(record, name) for name in PLACE_CHECKED}
-        if not record.slug:
-            del values["slug"]  # made from the name later
-        if record.town:
-            values["town"] = record.town
-        _check_fields(values, problems)
-        latitude = longitude = cell = None
-        if record.latitude is not None and record.longitude is not None:
-            latitude, longitude, cell = stored_coordinates(record.latitude, record.longitude)
-            _check_fields({"latitude": latitude, "longitude": longitude}, problems)
-        for body in (record.sections or {}).values():
-            _check_fields({"section": body}, problems)
-        for name in record.alternate_names or ():
-            _check_fields({"alternate name": name}, problems)
-        for photo in record.photos or ():
-            _check_photo(photo, problems)
+        latitude, longitude, cell = check_record(record)
         if record.sections == {} and record.alternate_names == [] and record.photos == []:
             texts = NO_TEXTS  # most open data: written without a look
         else:
@@ -344,75 +308,3 @@ class _TakenSlugs:
         """Drop the page's slugs (now staged) and the suffixes of names used once."""
         self.known.clear()
         self.next_suffix = {base: n for base, n in self.next_suffix.items() if n > 2}
-
-
-def _check_fields(values: dict, problems: list[str]) -> None:
-    """Each value through its model field's own validation, as the admin's form does."""
-    for name, value in values.items():
-        if value is None:
-            continue  # the reader has said what is wrong with it
-        errors = CHECKS[name](value)
-        if errors:
-            problems.extend(f"{name}: {message}" for message in errors)
-
-
-def _field_check(model_field) -> Callable[[object], tuple[str, ...]]:
-    """model_field.clean's error messages for a value, made cheaper for the many values of an
-    import without changing a verdict: values within the limits the field's own validators
-    set are accepted at once, and the verdicts on repeated values are remembered."""
-    kinds = {type(validator) for validator in model_field.validators}
-    limits = {type(v): v.limit_value for v in model_field.validators if hasattr(v, "limit_value")}
-    within = None
-    if model_field.choices is None and kinds <= {
-        MaxLengthValidator,
-        ProhibitNullCharactersValidator,
-    }:
-        longest, blank = limits.get(MaxLengthValidator, math.inf), model_field.blank
-
-        def within(value):
-            return (
-                type(value) is str
-                and len(value) <= longest
-                and (value or blank)
-                and ("\x00" not in value or ProhibitNullCharactersValidator not in kinds)
-            )
-    elif kinds == {MinValueValidator, MaxValueValidator}:
-        low, high = limits[MinValueValidator], limits[MaxValueValidator]
-
-        def within(value):
-            return type(value) is float and low <= value <= high
-
-    verdicts = {}
-
-    def check(value) -> tuple[str, ...]:
-        if within is not None and within(value):
-            return ()
-        errors = verdicts.get(value)
-        if errors is None:
-            try:
-                model_field.clean(value, None)
-                errors = ()
-            except ValidationError as error:
-                errors = tuple(error.messages)
-            if len(verdicts) < 1000:  # categories, countries, kinds, statuses
-                verdicts[value] = errors
-        return errors
-
-    return check
-
-
-def _check_photo(photo: dict, problems: list[str]) -> None:
-    _check_fields(
-        {f"photo {key}": value for key, value in photo.items() if key != "image"}, problems
-    )
-    path = photo["image"]
-    parts = path.split("/")
-    if not path or path.startswith("/") or "\\" in path or ".." in parts or "\x00" in path:
-        problems.append(f"photo image {path!r} must be a path inside the media storage")
-    elif len(path) > IMAGE_MAX_LENGTH:
-        problems.append(f"photo image has {len(path)} characters, more than {IMAGE_MAX_LENGTH}")
-    elif not default_storage.exists(path):
-        problems.append(f"photo image {path!r} is not in the media storage")
-
-
-CHECKS = {name: _field_check(model_field) for name, model_field in CHECKED_FIELDS.items()}

@@ -19,6 +19,11 @@ PLACE_KEYS = (
     "name", "latitude", "longitude", "category", "kind", "slug", "town", "country", "status",
     "external_id", "subtitle", "featured",
 )  # fmt: skip
+# The Place columns an import stores, in the staged table's order.
+PLACE_COLUMNS = (
+    "name", "slug", "kind", "category", "subtitle", "country", "latitude", "longitude", "cell",
+    "status", "featured", "external_id",
+)  # fmt: skip
 REQUIRED_KEYS = ("name", "latitude", "longitude", "category")
 PHOTO_KEYS = ("image", "alt_text", "caption", "credit", "position")
 # Derived when a place or its texts are saved, or kept by the database: never exported.

@@ -17,8 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from places import pagecache
-from places.exchange.plan import NO_TEXTS, PLACE_COLUMNS, STAGED, Plan
-from places.exchange.records import ExchangeError
+from places.exchange.plan import NO_TEXTS, STAGED, Plan
+from places.exchange.records import PLACE_COLUMNS, ExchangeError
 from places.models import AlternateName, Photo, Place, Section, SlugRedirect, section_html
 
 PAGE_SIZE = 2000
@@ -78,8 +78,8 @@ def _write_towns() -> None:
         f" WHERE s.pk = {place}.id AND s.town <> ''"
     )
     _sql(
-        f"UPDATE {place} SET {town} = NULL"
-        f" WHERE id IN (SELECT pk FROM {STAGED} WHERE town = '' AND old_slug IS NOT NULL)"
+        f"UPDATE {place} SET {town} = NULL WHERE {town} IS NOT NULL"
+        f" AND id IN (SELECT pk FROM {STAGED} WHERE town = '' AND old_slug IS NOT NULL)"
     )
 
 
