@@ -30,10 +30,10 @@ PLACE_CHECKED = [name for name in PLACE_COLUMNS if name not in ("cell", "latitud
 IMAGE_MAX_LENGTH = Photo._meta.get_field("image").max_length
 
 
-def check_record(record: PlaceRecord) -> tuple[float | None, float | None, int | None]:
-    """Adds the record's problems to record.problems; returns the coordinates to store and
-    their grid cell (None when the record has no coordinates)."""
-    problems = record.problems
+def check_record(record: PlaceRecord) -> tuple[list[str], float | None, float | None, int | None]:
+    """What is wrong with the record (the reader's findings and the fields'), the coordinates
+    to store and their grid cell (None when the record has no coordinates)."""
+    problems = list(record.problems)
     values = {name: getattr(record, name) for name in PLACE_CHECKED}
     if not record.slug:
         del values["slug"]  # made from the name later
@@ -47,10 +47,10 @@ def check_record(record: PlaceRecord) -> tuple[float | None, float | None, int |
     for photo in record.photos or ():
         _check_photo(photo, problems)
     if record.latitude is None or record.longitude is None:
-        return None, None, None
+        return problems, None, None, None
     latitude, longitude, cell = stored_coordinates(record.latitude, record.longitude)
     _check_fields({"latitude": latitude, "longitude": longitude}, problems)
-    return latitude, longitude, cell
+    return problems, latitude, longitude, cell
 
 
 def _check_fields(values: dict, problems: list[str]) -> None:

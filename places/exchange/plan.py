@@ -119,8 +119,7 @@ class Plan:
     # --- Each record alone ----------------------------------------------------------------
 
     def _stage(self, n: int, record: PlaceRecord) -> tuple:
-        problems = record.problems
-        latitude, longitude, cell = check_record(record)
+        problems, latitude, longitude, cell = check_record(record)
         if record.sections == {} and record.alternate_names == [] and record.photos == []:
             texts = NO_TEXTS  # most open data: written without a look
         else:
