@@ -1,13 +1,11 @@
 """Open data in and out: import_places reads GeoJSON and CSV, export_places writes them back."""
 
-import io
 import json
 import re
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError
-from PIL import Image
 
 from places import geo
 from places.exchange.records import DERIVED_FIELDS
@@ -46,9 +44,7 @@ def csv_file(tmp_path, *lines, name="places.csv"):
 
 def stored_image(name="photos/2026/01/entrance.png"):
     """An image in the media storage, as a contributor's upload leaves it."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), "green").save(buffer, format="PNG")
-    return default_storage.save(name, io.BytesIO(buffer.getvalue()))
+    return default_storage.save(name, png_upload())
 
 
 # --- Valid files ----------------------------------------------------------------------------

@@ -113,6 +113,7 @@ class Plan:
             f"{where}: {'; '.join(problems)}"
             for _, (where, problems) in sorted(self._problems.items())
         ]
+        self._sql(f"ANALYZE {STAGED}")  # the matched places' pks, for the writer's joins
         self.updates = self._rows(f"SELECT COUNT(*) FROM {STAGED} WHERE pk IS NOT NULL")[0][0]
         self.creates = count - self.updates
 

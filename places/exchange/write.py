@@ -37,6 +37,7 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
         f"UPDATE {STAGED} SET pk = (SELECT p.id FROM {_table(Place)} p"
         f" WHERE p.slug = {STAGED}.slug) WHERE pk IS NULL"
     )
+    _sql(f"ANALYZE {STAGED}")  # so that PostgreSQL plans the joins on those ids well
     _write_towns()
     _move_slug_redirects(now)
     _remove_texts_of_places_without(plan)
