@@ -30,9 +30,10 @@ def stored_coordinates(latitude, longitude) -> tuple[float, float, int]:
     return latitude, longitude, geo.cell_of(latitude, longitude)
 
 
-def section_html(body: str) -> str:
-    """A section's stored HTML: Section.save and the bulk import both render through this."""
-    return render_markdown(body)
+def stored_section(body: str) -> tuple[str, str]:
+    """A section's body as stored and its HTML: Section.save and the bulk import both store
+    sections through this."""
+    return body, render_markdown(body)
 
 
 class PlaceQuerySet(models.QuerySet):
@@ -264,7 +265,7 @@ class Section(models.Model):
         return f"{self.place} — {self.get_kind_display()}"
 
     def save(self, *args, **kwargs):
-        self.body_html = section_html(self.body)
+        self.body, self.body_html = stored_section(self.body)
         super().save(*args, **kwargs)
 
 

@@ -4,8 +4,8 @@ Set-based SQL from the staged rows and executemany, not the ORM: on SQLite bulk_
 ~45 µs a row preparing values field by field and bulk_update's CASE statements manage ~700
 rows/s, while INSERT ... SELECT from the staged table or one prepared statement run over a
 batch writes over 100,000 rows/s. The staged values were made by the model's own functions
-(fields' validation, stored_coordinates), and sections are rendered by section_html, as
-Section.save renders them. Deletes are plain DELETEs too: QuerySet.delete() fetches and
+(fields' validation, stored_coordinates), and sections are stored through stored_section, as
+Section.save stores them. Deletes are plain DELETEs too: QuerySet.delete() fetches and
 signals row by row once a model has receivers (the page cache's); the page cache is told once,
 when the import commits.
 """
@@ -19,7 +19,7 @@ from django.utils import timezone
 from places import pagecache
 from places.exchange.plan import NO_TEXTS, STAGED, Plan
 from places.exchange.records import PLACE_COLUMNS, ExchangeError
-from places.models import AlternateName, Photo, Place, Section, SlugRedirect, section_html
+from places.models import AlternateName, Photo, Place, Section, SlugRedirect, stored_section
 
 PAGE_SIZE = 2000
 Progress = Callable[[str, int, int], None]
@@ -150,9 +150,8 @@ def _write_sections(places: list[tuple[int, bool, dict | None]], now) -> None:
     for pk, _, sections in given:
         for kind, body in sorted(sections.items(), key=lambda item: int(item[0])):
             html = rendered.get((pk, int(kind), body))
-            rows.append(
-                (pk, int(kind), body, section_html(body) if html is None else html, now, now)
-            )
+            stored = (body, html) if html is not None else stored_section(body)
+            rows.append((pk, int(kind), *stored, now, now))
     _insert(Section, ["place", "kind", "body", "body_html", "created", "updated"], rows)
 
 
