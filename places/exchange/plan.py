@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from places.exchange import sql
 from places.exchange.checks import check_record
 from places.exchange.records import PLACE_COLUMNS, PlaceRecord
 from places.models import Place
@@ -62,7 +63,7 @@ class Plan:
     def __enter__(self):
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        self._sql(
+        sql.execute(
             f"CREATE TEMPORARY TABLE {STAGED} (n INTEGER PRIMARY KEY, place_where TEXT,"
             " name TEXT, slug TEXT, kind TEXT, category TEXT, subtitle TEXT, country TEXT,"
             " latitude DOUBLE PRECISION, longitude DOUBLE PRECISION, cell INTEGER, status TEXT,"
@@ -73,7 +74,7 @@ class Plan:
 
     def __exit__(self, *exc_info):
         if exc_info[0] is None and not self._discard:
-            self._sql(f"DROP TABLE {STAGED}")
+            sql.execute(f"DROP TABLE {STAGED}")
         elif exc_info[0] is None:
             transaction.set_rollback(True)  # a dry run; the staged table goes with it
         return self._atomic.__exit__(*exc_info)
@@ -99,10 +100,10 @@ class Plan:
         if progress:
             progress(count)
         for name in ("slug", "external_id", "pk", "town"):
-            self._sql(f"CREATE INDEX {STAGED}_{name} ON {STAGED} ({name})")
+            sql.execute(f"CREATE INDEX {STAGED}_{name} ON {STAGED} ({name})")
         # PostgreSQL never analyses a temporary table by itself; without statistics it
         # plans the checks below as if the table were empty (a minute per 100,000 places).
-        self._sql(f"ANALYZE {STAGED}")
+        sql.execute(f"ANALYZE {STAGED}")
         self._find_repeats("external_id")
         self._find_repeats("slug")
         self._match_existing_places()
@@ -113,8 +114,8 @@ class Plan:
             f"{where}: {'; '.join(problems)}"
             for _, (where, problems) in sorted(self._problems.items())
         ]
-        self._sql(f"ANALYZE {STAGED}")  # the matched places' pks, for the writer's joins
-        self.updates = self._rows(f"SELECT COUNT(*) FROM {STAGED} WHERE pk IS NOT NULL")[0][0]
+        sql.execute(f"ANALYZE {STAGED}")  # the matched places' pks, for the writer's joins
+        self.updates = sql.rows(f"SELECT COUNT(*) FROM {STAGED} WHERE pk IS NOT NULL")[0][0]
         self.creates = count - self.updates
 
     # --- Each record alone ----------------------------------------------------------------
@@ -144,13 +145,8 @@ class Plan:
         return row
 
     def _insert_staged(self, rows: list[tuple]) -> None:
-        if rows:
-            columns = "n, place_where, " + ", ".join(PLACE_COLUMNS) + ", town, texts"
-            placeholders = ", ".join(["%s"] * len(rows[0]))
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {STAGED} ({columns}) VALUES ({placeholders})", rows
-                )
+        columns = ["n", "place_where", *PLACE_COLUMNS, "town", "texts"]
+        sql.insert(STAGED, columns, rows)
 
     # --- Against each other and the database -------------------------------------------
 
@@ -158,7 +154,7 @@ class Plan:
         self._problems.setdefault(n, (where, []))[1].append(problem)
 
     def _find_repeats(self, column: str) -> None:
-        for n, where, value, first in self._rows(
+        for n, where, value, first in sql.rows(
             f"SELECT s.n, s.place_where, s.{column}, f.place_where FROM {STAGED} s"
             f" JOIN (SELECT {column}, MIN(n) AS n FROM {STAGED} WHERE {column} <> ''"
             f" GROUP BY {column} HAVING COUNT(*) > 1) d ON d.{column} = s.{column}"
@@ -170,33 +166,33 @@ class Plan:
         """A record updates the place with its external id, or, when it has none, the place
         without one that has its slug (as exported from this database)."""
         place = Place._meta.db_table
-        self._sql(
+        sql.execute(
             f"UPDATE {STAGED} SET pk = (SELECT p.id FROM {place} p"
             # Spelled as the partial unique index's condition, so that SQLite uses the index.
             f" WHERE p.external_id = {STAGED}.external_id AND NOT (p.external_id = ''))"
             " WHERE external_id <> ''"
         )
-        self._sql(
+        sql.execute(
             f"UPDATE {STAGED} SET pk = (SELECT p.id FROM {place} p"
             f" WHERE p.slug = {STAGED}.slug AND p.external_id = '')"
             " WHERE external_id = '' AND slug <> ''"
         )
-        self._sql(
+        sql.execute(
             f"UPDATE {STAGED} SET old_slug = (SELECT p.slug FROM {place} p"
             f" WHERE p.id = {STAGED}.pk) WHERE pk IS NOT NULL"
         )
         # An update keeps the place's slug unless the record gives one it may write, and
         # its kind (which town checks read) unless it may write that.
         kept = "slug = '' AND " if "slug" in self.policy.columns else ""
-        self._sql(f"UPDATE {STAGED} SET slug = old_slug WHERE {kept}pk IS NOT NULL")
+        sql.execute(f"UPDATE {STAGED} SET slug = old_slug WHERE {kept}pk IS NOT NULL")
         if "kind" not in self.policy.columns:
-            self._sql(
+            sql.execute(
                 f"UPDATE {STAGED} SET kind = (SELECT p.kind FROM {place} p"
                 f" WHERE p.id = {STAGED}.pk) WHERE pk IS NOT NULL"
             )
 
     def _check_slugs_taken(self) -> None:
-        for n, where, slug, external_id in self._rows(
+        for n, where, slug, external_id in sql.rows(
             f"SELECT s.n, s.place_where, s.slug, p.external_id FROM {STAGED} s"
             f" JOIN {Place._meta.db_table} p ON p.slug = s.slug"
             " WHERE s.slug <> '' AND (s.pk IS NULL OR s.pk <> p.id)"
@@ -210,7 +206,7 @@ class Plan:
         taken = _TakenSlugs()
         last = 0
         while True:
-            page = self._rows(
+            page = sql.rows(
                 f"SELECT n, name FROM {STAGED} WHERE slug = '' AND n > %s ORDER BY n LIMIT %s",
                 [last, BATCH_SIZE],
             )
@@ -223,8 +219,7 @@ class Plan:
                 (unique_slug(base, taken, taken.next_suffix, SLUG_MAX_LENGTH), n)
                 for n, base in bases.items()
             ]
-            with connection.cursor() as cursor:
-                cursor.executemany(f"UPDATE {STAGED} SET slug = %s WHERE n = %s", made)
+            sql.update(STAGED, "n", ["slug"], made)
             taken.forget()
 
     def _check_towns(self) -> None:
@@ -233,7 +228,7 @@ class Plan:
         rows = (
             row
             for start in range(1, self._staged + 1, BATCH_SIZE)
-            for row in self._rows(
+            for row in sql.rows(
                 f"SELECT s.n, s.place_where, s.town, f.n, f.kind, p.id, p.kind, u.place_where,"
                 f" u.slug FROM {STAGED} s LEFT JOIN {STAGED} f ON f.slug = s.town"
                 f" LEFT JOIN {Place._meta.db_table} p ON p.slug = s.town"
@@ -261,17 +256,6 @@ class Plan:
                 place.clean()
             except ValidationError as error:
                 self._problem(n, where, f"town: {' '.join(error.messages)}")
-
-    # --- SQL helpers --------------------------------------------------------------------
-
-    def _sql(self, sql: str, params=None) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-
-    def _rows(self, sql: str, params=None) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
 
 
 class _TakenSlugs:

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from places import pagecache
+from places.exchange import sql
 from places.exchange.plan import NO_TEXTS, STAGED, Plan
 from places.exchange.records import PLACE_COLUMNS, ExchangeError
 from places.models import AlternateName, Photo, Place, Section, SlugRedirect, stored_section
@@ -33,11 +34,11 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
     total = plan.creates + plan.updates
     now = Place._meta.get_field("updated").get_db_prep_save(timezone.now(), connection)
     _write_places(plan, total, now, progress)
-    _sql(  # the new places' ids, which their texts need
-        f"UPDATE {STAGED} SET pk = (SELECT p.id FROM {_table(Place)} p"
+    sql.execute(  # the new places' ids, which their texts need
+        f"UPDATE {STAGED} SET pk = (SELECT p.id FROM {sql.table(Place)} p"
         f" WHERE p.slug = {STAGED}.slug) WHERE pk IS NULL"
     )
-    _sql(f"ANALYZE {STAGED}")  # so that PostgreSQL plans the joins on those ids well
+    sql.execute(f"ANALYZE {STAGED}")  # so that PostgreSQL plans the joins on those ids well
     _write_towns()
     _move_slug_redirects(now)
     _remove_texts_of_places_without(plan)
@@ -49,20 +50,20 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
 
 
 def _write_places(plan: Plan, total: int, now, progress: Progress | None) -> None:
-    place, columns = _table(Place), [_column(Place, name) for name in PLACE_COLUMNS]
+    place, columns = sql.table(Place), [sql.column(Place, name) for name in PLACE_COLUMNS]
     staged = ", ".join(PLACE_COLUMNS)
-    written = [(_column(Place, name), name) for name in plan.policy.columns]
+    written = [(sql.column(Place, name), name) for name in plan.policy.columns]
     assignments = ", ".join(f"{column} = s.{name}" for column, name in written)
     for start in range(1, total + 1, PAGE_SIZE):
         page = [start, start + PAGE_SIZE]
-        _sql(
-            f"INSERT INTO {place} ({', '.join(columns)}, {_column(Place, 'created')},"
-            f" {_column(Place, 'updated')}) SELECT {staged}, %s, %s FROM {STAGED}"
+        sql.execute(
+            f"INSERT INTO {place} ({', '.join(columns)}, {sql.column(Place, 'created')},"
+            f" {sql.column(Place, 'updated')}) SELECT {staged}, %s, %s FROM {STAGED}"
             " WHERE pk IS NULL AND n >= %s AND n < %s",
             [now, now, *page],
         )
-        _sql(
-            f"UPDATE {place} SET {assignments}, {_column(Place, 'updated')} = %s FROM {STAGED} s"
+        sql.execute(
+            f"UPDATE {place} SET {assignments}, {sql.column(Place, 'updated')} = %s FROM {STAGED} s"
             f" WHERE s.pk = {place}.id AND s.n >= %s AND s.n < %s",
             [now, *page],
         )
@@ -73,12 +74,12 @@ def _write_places(plan: Plan, total: int, now, progress: Progress | None) -> Non
 def _write_towns() -> None:
     """A town given by slug (checked by the plan); "" for none. A source that does not say
     (NULL) leaves the town as it is."""
-    place, town = _table(Place), _column(Place, "town")
-    _sql(
+    place, town = sql.table(Place), sql.column(Place, "town")
+    sql.execute(
         f"UPDATE {place} SET {town} = t.id FROM {STAGED} s JOIN {place} t ON t.slug = s.town"
         f" WHERE s.pk = {place}.id AND s.town <> ''"
     )
-    _sql(
+    sql.execute(
         f"UPDATE {place} SET {town} = NULL WHERE {town} IS NOT NULL"
         f" AND id IN (SELECT pk FROM {STAGED} WHERE town = '' AND old_slug IS NOT NULL)"
     )
@@ -86,11 +87,11 @@ def _write_towns() -> None:
 
 def _move_slug_redirects(now) -> None:
     """As Place.save: a slug in use redirects no more; a changed slug redirects to the new."""
-    redirect = _table(SlugRedirect)
-    _sql(f"DELETE FROM {redirect} WHERE old_slug IN (SELECT slug FROM {STAGED})")
-    _sql(f"DELETE FROM {redirect} WHERE old_slug IN (SELECT old_slug FROM {STAGED})")
-    _sql(
-        f"INSERT INTO {redirect} (old_slug, {_column(SlugRedirect, 'place')}, created)"
+    redirect = sql.table(SlugRedirect)
+    sql.execute(f"DELETE FROM {redirect} WHERE old_slug IN (SELECT slug FROM {STAGED})")
+    sql.execute(f"DELETE FROM {redirect} WHERE old_slug IN (SELECT old_slug FROM {STAGED})")
+    sql.execute(
+        f"INSERT INTO {redirect} (old_slug, {sql.column(SlugRedirect, 'place')}, created)"
         f" SELECT old_slug, pk, %s FROM {STAGED} WHERE old_slug <> slug",
         [now],
     )
@@ -101,8 +102,8 @@ def _remove_texts_of_places_without(plan: Plan) -> None:
     statement a table rather than page by page."""
     models = [Section, Photo, *([AlternateName] if plan.policy.replaces_names else [])]
     for model in models:
-        _sql(
-            f"DELETE FROM {_table(model)} WHERE {_column(model, 'place')} IN"
+        sql.execute(
+            f"DELETE FROM {sql.table(model)} WHERE {sql.column(model, 'place')} IN"
             f" (SELECT pk FROM {STAGED} WHERE old_slug IS NOT NULL AND texts = %s)",
             [NO_TEXTS],
         )
@@ -114,7 +115,7 @@ def _write_texts(plan: Plan, page: list[int], now) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT s.pk, s.old_slug, s.name, p.name, s.texts FROM {STAGED} s"
-            f" JOIN {_table(Place)} p ON p.id = s.pk WHERE s.n >= %s AND s.n < %s"
+            f" JOIN {sql.table(Place)} p ON p.id = s.pk WHERE s.n >= %s AND s.n < %s"
             " AND s.texts <> %s ORDER BY s.n",
             [*page, NO_TEXTS],
         )
@@ -175,43 +176,22 @@ def _write_photos(places: list[tuple[int, bool, list[dict] | None]]) -> None:
 # --- SQL helpers ------------------------------------------------------------------------
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model, name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
 def _page(start: int) -> list[int]:
     return [start, start + PAGE_SIZE]
 
 
-def _sql(sql: str, params=None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def _insert(model, fields: list[str], rows: list[tuple], on_conflict_do_nothing=False) -> None:
-    """INSERT rows of `fields` with one prepared statement; with on_conflict_do_nothing,
-    rows that would break a unique constraint are left out (SQLite 3.24+, PostgreSQL 9.5+)."""
-    if not rows:
-        return
-    columns = ", ".join(_column(model, name) for name in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})"
-    if on_conflict_do_nothing:
-        sql += " ON CONFLICT DO NOTHING"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    columns = [sql.column(model, name) for name in fields]
+    suffix = "ON CONFLICT DO NOTHING" if on_conflict_do_nothing else ""
+    sql.insert(sql.table(model), columns, rows, suffix)
 
 
 def _delete_where_in(model, field: str, values: Sequence) -> None:
     """DELETE the rows whose `field` is one of `values`, in batches the backend accepts."""
-    column = _column(model, field)
+    column = sql.column(model, field)
     for batch in _batches(values, 500):
         placeholders = ", ".join(["%s"] * len(batch))
-        _sql(f"DELETE FROM {_table(model)} WHERE {column} IN ({placeholders})", batch)
+        sql.execute(f"DELETE FROM {sql.table(model)} WHERE {column} IN ({placeholders})", batch)
 
 
 def _batches(items: Sequence, size: int):
