@@ -23,6 +23,7 @@ from places.exchange.records import PLACE_COLUMNS, ExchangeError
 from places.models import AlternateName, Photo, Place, Section, SlugRedirect, stored_section
 
 PAGE_SIZE = 2000
+ANALYZE_FROM = 10_000  # places written
 Progress = Callable[[str, int, int], None]
 
 
@@ -46,6 +47,12 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
         _write_texts(plan, _page(start), now)
         if progress:
             progress("texts", min(start + PAGE_SIZE - 1, total), total)
+    if connection.vendor == "postgresql" and total >= ANALYZE_FROM:
+        # Autovacuum analyses the tables only a while after the commit; until then PostgreSQL
+        # plans as if they held what they held before (a re-import of 100,000 places with
+        # texts right after the first took 54 s instead of about 30 s).
+        for model in (Place, Section, AlternateName, Photo):
+            sql.execute(f"ANALYZE {sql.table(model)}")
     transaction.on_commit(pagecache.content_changed)
 
 
