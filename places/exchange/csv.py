@@ -92,15 +92,21 @@ def row_record(where: str, header: list[str], row: list[str]) -> PlaceRecord:
         external_id=get("external_id", "").strip(),
         subtitle=get("subtitle", "").strip(),
         featured=featured,
-        sections={kind: values[key] for key, kind in SECTION_KEYS.items() if get(key, "").strip()},
-        alternate_names=names_list(names.split(ALTERNATE_NAMES_SEPARATOR), problems),
-        photos=_photos(get("photos", ""), problems),
+        sections={kind: values[key] for key, kind in SECTION_KEYS.items() if _given(get(key))},
+        alternate_names=names_list(names.split(ALTERNATE_NAMES_SEPARATOR), problems)
+        if names
+        else [],
+        photos=_photos(get("photos"), problems),
         problems=problems,
     )
 
 
-def _photos(cell: str, problems: list[str]) -> list[dict] | None:
-    if not cell.strip():
+def _given(cell: str | None) -> bool:
+    return bool(cell) and not cell.isspace()
+
+
+def _photos(cell: str | None, problems: list[str]) -> list[dict] | None:
+    if not _given(cell):
         return []
     try:
         value = json.loads(cell)
