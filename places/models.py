@@ -1,7 +1,11 @@
 """Places, their text sections and photos, and the old slugs that redirect to them."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -12,6 +16,25 @@ from places.nearby import nearest
 
 LATITUDE_MESSAGE = "Latitude must be between -90 and 90 degrees (north is positive)."
 LONGITUDE_MESSAGE = "Longitude must be between -180 and 180 degrees (east is positive)."
+# On the model fields, not only the admin's form fields, so that imports refuse it too
+# (PostgreSQL cannot store a NUL character in text).
+NO_NUL = [ProhibitNullCharactersValidator()]
+
+
+def stored_coordinates(latitude, longitude) -> tuple[float, float, int]:
+    """The coordinates a place stores (geo.stored_point) and the grid cell of that point.
+
+    Place.save and the bulk import (places.exchange.plan) both store places through this.
+    """
+    latitude, longitude = geo.stored_point(latitude, longitude)
+    return latitude, longitude, geo.cell_of(latitude, longitude)
+
+
+def stored_section(body: str) -> tuple[str, str]:
+    """A section's body as stored (normalize_text) and its HTML: Section.save and the bulk
+    import both store sections through this."""
+    body = normalize_text(body)
+    return body, render_markdown(body)
 
 
 class PlaceQuerySet(models.QuerySet):
@@ -95,10 +118,11 @@ class Place(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=NO_NUL)
     short_name = models.CharField(
         max_length=100,
         blank=True,
+        validators=NO_NUL,
         help_text='How running text names it, if shorter: "Shakhtinsk" for "Shakhtīnsk Qalasy". '
         "Lists show the full name.",
     )
@@ -108,10 +132,13 @@ class Place(models.Model):
         help_text="The last part of the page address: /places/this-slug/.",
     )
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.SIGHT)
-    category = models.CharField(max_length=100, help_text='What the place is, e.g. "Museum".')
+    category = models.CharField(
+        max_length=100, validators=NO_NUL, help_text='What the place is, e.g. "Museum".'
+    )
     subtitle = models.CharField(
         max_length=200,
         blank=True,
+        validators=NO_NUL,
         help_text='Leave empty for "Category in Town, Country", made from the fields below.',
     )
     town = models.ForeignKey(
@@ -123,7 +150,7 @@ class Place(models.Model):
         limit_choices_to={"kind": Kind.AREA},
         help_text="The town or district the place belongs to.",
     )
-    country = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True, validators=NO_NUL)
     latitude = models.FloatField(
         validators=[
             MinValueValidator(-90, LATITUDE_MESSAGE),
@@ -145,6 +172,7 @@ class Place(models.Model):
     external_id = models.CharField(
         max_length=100,
         blank=True,
+        validators=NO_NUL,
         help_text='The id in the source it was imported from, e.g. "geonames:1519327".',
     )
     created = models.DateTimeField(auto_now_add=True)
@@ -224,8 +252,7 @@ class Place(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.latitude, self.longitude = geo.stored_point(self.latitude, self.longitude)
-        self.cell = geo.cell_of(self.latitude, self.longitude)
+        self.latitude, self.longitude, self.cell = stored_coordinates(self.latitude, self.longitude)
         if "update_fields" in kwargs and {"latitude", "longitude"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "cell"}
         old_slug = (
@@ -243,8 +270,15 @@ class Place(models.Model):
         return reverse("places:detail", args=[self.slug])
 
     def clean(self):
-        if self.town_id and self.town_id == self.pk:
+        # The admin's town field offers only areas (limit_choices_to); an import gives the
+        # town as a slug and is checked here, with a town that may be in the same file.
+        town = self.town
+        if town is None:
+            return
+        if town is self or (self.pk and town.pk == self.pk):
             raise ValidationError({"town": "A place cannot be its own town."})
+        if town.kind != Place.Kind.AREA:
+            raise ValidationError({"town": f"{town.slug!r} is not a town or district."})
 
     @property
     def is_published(self):
@@ -321,7 +355,7 @@ class AlternateName(models.Model):
     """Another name of a place: in another script or language, or a former name."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=NO_NUL)
 
     class Meta:
         constraints = [
@@ -346,7 +380,9 @@ class Section(models.Model):
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="sections")
     kind = models.PositiveSmallIntegerField(choices=Kind)
     body = models.TextField(
-        blank=True, help_text="Plain paragraphs separated by blank lines; Markdown is allowed."
+        blank=True,
+        validators=NO_NUL,
+        help_text="Plain paragraphs separated by blank lines; Markdown is allowed.",
     )
     # Rendered from `body` on save; pages sanitise it again as they show it (places.markup).
     body_html = models.TextField(editable=False, blank=True)
@@ -367,8 +403,7 @@ class Section(models.Model):
         return f"{self.place} — {self.get_kind_display()}"
 
     def save(self, *args, **kwargs):
-        self.body = normalize_text(self.body)
-        self.body_html = render_markdown(self.body)
+        self.body, self.body_html = stored_section(self.body)
         super().save(*args, **kwargs)
 
 
@@ -378,10 +413,14 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
     alt_text = models.CharField(
-        max_length=200, help_text="What the photo shows, for people who cannot see it."
+        max_length=200,
+        validators=NO_NUL,
+        help_text="What the photo shows, for people who cannot see it.",
     )
-    caption = models.CharField(max_length=300, blank=True)
-    credit = models.CharField(max_length=200, blank=True, help_text="Author and licence.")
+    caption = models.CharField(max_length=300, blank=True, validators=NO_NUL)
+    credit = models.CharField(
+        max_length=200, blank=True, validators=NO_NUL, help_text="Author and licence."
+    )
     position = models.PositiveSmallIntegerField(
         default=0, help_text="The first photo leads the page."
     )

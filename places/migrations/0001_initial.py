@@ -6,113 +6,303 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(help_text='The last part of the page address: /places/this-slug/.', max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('sight', 'Sight'), ('area', 'Town or district')], default='sight', max_length=10)),
-                ('category', models.CharField(help_text='What the place is, e.g. "Museum".', max_length=100)),
-                ('subtitle', models.CharField(blank=True, help_text='Leave empty for "Category in Town, Country", made from the fields below.', max_length=200)),
-                ('country', models.CharField(blank=True, max_length=100)),
-                ('latitude', models.FloatField(help_text='WGS84 degrees, e.g. 49.679.', validators=[django.core.validators.MinValueValidator(-90, 'Latitude must be between -90 and 90 degrees (north is positive).'), django.core.validators.MaxValueValidator(90, 'Latitude must be between -90 and 90 degrees (north is positive).')])),
-                ('longitude', models.FloatField(help_text='WGS84 degrees, e.g. 72.6855.', validators=[django.core.validators.MinValueValidator(-180, 'Longitude must be between -180 and 180 degrees (east is positive).'), django.core.validators.MaxValueValidator(180, 'Longitude must be between -180 and 180 degrees (east is positive).')])),
-                ('cell', models.IntegerField(editable=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10)),
-                ('featured', models.BooleanField(default=False, help_text='Show on the home page.')),
-                ('external_id', models.CharField(blank=True, help_text='The id in the source it was imported from, e.g. "geonames:1519327".', max_length=100)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('town', models.ForeignKey(blank=True, help_text='The town or district the place belongs to.', limit_choices_to={'kind': 'area'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='places.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The last part of the page address: /places/this-slug/.",
+                        max_length=200,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("sight", "Sight"), ("area", "Town or district")],
+                        default="sight",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(help_text='What the place is, e.g. "Museum".', max_length=100),
+                ),
+                (
+                    "subtitle",
+                    models.CharField(
+                        blank=True,
+                        help_text='Leave empty for "Category in Town, Country", made from the fields below.',
+                        max_length=200,
+                    ),
+                ),
+                ("country", models.CharField(blank=True, max_length=100)),
+                (
+                    "latitude",
+                    models.FloatField(
+                        help_text="WGS84 degrees, e.g. 49.679.",
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                -90,
+                                "Latitude must be between -90 and 90 degrees (north is positive).",
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                90,
+                                "Latitude must be between -90 and 90 degrees (north is positive).",
+                            ),
+                        ],
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.FloatField(
+                        help_text="WGS84 degrees, e.g. 72.6855.",
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                -180,
+                                "Longitude must be between -180 and 180 degrees (east is positive).",
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                180,
+                                "Longitude must be between -180 and 180 degrees (east is positive).",
+                            ),
+                        ],
+                    ),
+                ),
+                ("cell", models.IntegerField(editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "featured",
+                    models.BooleanField(default=False, help_text="Show on the home page."),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text='The id in the source it was imported from, e.g. "geonames:1519327".',
+                        max_length=100,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "town",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The town or district the place belongs to.",
+                        limit_choices_to={"kind": "area"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="places.place",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Photo',
+            name="Photo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(height_field='height', upload_to='photos/%Y/%m/', width_field='width')),
-                ('width', models.PositiveIntegerField(editable=False, null=True)),
-                ('height', models.PositiveIntegerField(editable=False, null=True)),
-                ('alt_text', models.CharField(help_text='What the photo shows, for people who cannot see it.', max_length=200)),
-                ('caption', models.CharField(blank=True, max_length=300)),
-                ('credit', models.CharField(blank=True, help_text='Author and licence.', max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='The first photo leads the page.')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='places.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "image",
+                    models.ImageField(
+                        height_field="height", upload_to="photos/%Y/%m/", width_field="width"
+                    ),
+                ),
+                ("width", models.PositiveIntegerField(editable=False, null=True)),
+                ("height", models.PositiveIntegerField(editable=False, null=True)),
+                (
+                    "alt_text",
+                    models.CharField(
+                        help_text="What the photo shows, for people who cannot see it.",
+                        max_length=200,
+                    ),
+                ),
+                ("caption", models.CharField(blank=True, max_length=300)),
+                (
+                    "credit",
+                    models.CharField(blank=True, help_text="Author and licence.", max_length=200),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="The first photo leads the page."
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="places.place",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AlternateName',
+            name="AlternateName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alternate_names', to='places.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alternate_names",
+                        to="places.place",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.PositiveSmallIntegerField(choices=[(1, 'Description'), (2, 'History'), (3, 'Culture'), (4, 'Practical'), (5, 'Did you know?')])),
-                ('body', models.TextField(blank=True, help_text='Plain paragraphs separated by blank lines; Markdown is allowed.')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='places.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Description"),
+                            (2, "History"),
+                            (3, "Culture"),
+                            (4, "Practical"),
+                            (5, "Did you know?"),
+                        ]
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True,
+                        help_text="Plain paragraphs separated by blank lines; Markdown is allowed.",
+                    ),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="places.place",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind'],
+                "ordering": ["kind"],
             },
         ),
         migrations.CreateModel(
-            name='SlugRedirect',
+            name="SlugRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_slug', models.SlugField(max_length=200, unique=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='old_slugs', to='places.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_slug", models.SlugField(max_length=200, unique=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="old_slugs",
+                        to="places.place",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['status', 'cell', 'latitude', 'longitude'], name='places_place_cell_idx'),
+            model_name="place",
+            index=models.Index(
+                fields=["status", "cell", "latitude", "longitude"], name="places_place_cell_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['status', '-created'], name='places_place_recent_idx'),
+            model_name="place",
+            index=models.Index(fields=["status", "-created"], name="places_place_recent_idx"),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__gte', -90), ('latitude__lte', 90)), name='places_place_latitude_range', violation_error_message='Latitude must be between -90 and 90 degrees (north is positive).'),
+            model_name="place",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                name="places_place_latitude_range",
+                violation_error_message="Latitude must be between -90 and 90 degrees (north is positive).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__gte', -180), ('longitude__lte', 180)), name='places_place_longitude_range', violation_error_message='Longitude must be between -180 and 180 degrees (east is positive).'),
+            model_name="place",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                name="places_place_longitude_range",
+                violation_error_message="Longitude must be between -180 and 180 degrees (east is positive).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('external_id',), name='places_place_external_id_unique', violation_error_message='Another place was imported with this external id.'),
+            model_name="place",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("external_id",),
+                name="places_place_external_id_unique",
+                violation_error_message="Another place was imported with this external id.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alternatename',
-            constraint=models.UniqueConstraint(fields=('place', 'name'), name='places_alternatename_unique'),
+            model_name="alternatename",
+            constraint=models.UniqueConstraint(
+                fields=("place", "name"), name="places_alternatename_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('place', 'kind'), name='places_section_one_per_kind', violation_error_message='This place already has a section of this kind.'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                fields=("place", "kind"),
+                name="places_section_one_per_kind",
+                violation_error_message="This place already has a section of this kind.",
+            ),
         ),
     ]

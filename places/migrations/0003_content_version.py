@@ -4,17 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('places', '0002_contributors_group'),
+        ("places", "0002_contributors_group"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContentVersion',
+            name="ContentVersion",
             fields=[
-                ('key', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('version', models.BigIntegerField(default=0)),
+                ("key", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("version", models.BigIntegerField(default=0)),
             ],
         ),
     ]

@@ -4,22 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('places', '0003_content_version'),
+        ("places", "0003_content_version"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='place',
-            name='places_place_recent_idx',
+            model_name="place",
+            name="places_place_recent_idx",
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['status', '-created', '-id'], name='places_place_recent_idx'),
+            model_name="place",
+            index=models.Index(
+                fields=["status", "-created", "-id"], name="places_place_recent_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(condition=models.Q(('featured', True)), fields=['status', 'name'], name='places_place_featured_idx'),
+            model_name="place",
+            index=models.Index(
+                condition=models.Q(("featured", True)),
+                fields=["status", "name"],
+                name="places_place_featured_idx",
+            ),
         ),
     ]

@@ -4,35 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('places', '0004_home_page_indexes'),
+        ("places", "0004_home_page_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='place',
-            name='short_name',
-            field=models.CharField(blank=True, help_text='How running text names it, if shorter: "Shakhtinsk" for "Shakhtīnsk Qalasy". Lists show the full name.', max_length=100),
+            model_name="place",
+            name="short_name",
+            field=models.CharField(
+                blank=True,
+                help_text='How running text names it, if shorter: "Shakhtinsk" for "Shakhtīnsk Qalasy". Lists show the full name.',
+                max_length=100,
+            ),
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['status', 'slug', 'kind'], name='places_place_browse_idx'),
+            model_name="place",
+            index=models.Index(fields=["status", "slug", "kind"], name="places_place_browse_idx"),
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['status', 'category', 'slug', 'kind'], name='places_place_category_idx'),
+            model_name="place",
+            index=models.Index(
+                fields=["status", "category", "slug", "kind"], name="places_place_category_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['status', 'country', 'slug', 'kind'], name='places_place_country_idx'),
+            model_name="place",
+            index=models.Index(
+                fields=["status", "country", "slug", "kind"], name="places_place_country_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['status', 'country', 'category', 'kind'], name='places_place_ctry_cat_idx'),
+            model_name="place",
+            index=models.Index(
+                fields=["status", "country", "category", "kind"], name="places_place_ctry_cat_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='place',
-            index=models.Index(fields=['status', 'town', 'slug'], name='places_place_town_idx'),
+            model_name="place",
+            index=models.Index(fields=["status", "town", "slug"], name="places_place_town_idx"),
         ),
     ]

