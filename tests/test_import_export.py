@@ -823,3 +823,21 @@ def test_csv_export_refuses_an_alternate_name_with_the_separator(make_place):
     with pytest.raises(CommandError, match="export as GeoJSON instead"):
         export("--format", "csv")
     assert "Karlag|Karlag" in export("--format", "geojson")
+
+
+def test_reimporting_a_file_rewrites_only_the_places_it_changes(db, tmp_path):
+    header = "name,latitude,longitude,category,external_id,featured"
+    rows = ["Museum,49.68,72.69,Museum,x:1,true", "Park,49.7,72.6,Park,x:2,"]
+    run("import_places", str(csv_file(tmp_path, header, *rows)))
+    Place.objects.update(updated="2020-01-01T00:00:00Z")
+    before = dict(Place.objects.values_list("name", "updated"))
+
+    rows[1] = "Park,49.7,72.6,Garden,x:2,"
+    out, _ = run("import_places", str(csv_file(tmp_path, header, *rows)))
+
+    assert "created 0 and updated 2 places" in out
+    after = dict(Place.objects.values_list("name", "updated"))
+    # The sitemaps' lastmod: only the place whose category changed moved on.
+    assert after["Museum"] == before["Museum"]
+    assert after["Park"] > before["Park"]
+    assert Place.objects.get(name="Park").category == "Garden"

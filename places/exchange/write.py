@@ -61,6 +61,14 @@ def _write_places(plan: Plan, total: int, now, progress: Progress | None) -> Non
     staged = ", ".join(PLACE_COLUMNS)
     written = [(sql.column(Place, name), name) for name in plan.policy.columns]
     assignments = ", ".join(f"{column} = s.{name}" for column, name in written)
+    # Only the places whose values change: an unchanged one keeps its `updated` (the sitemaps'
+    # lastmod), and its eleven index entries are not rewritten, which made re-importing an
+    # unchanged file of 50,000 places with texts spend a fifth of its time in this statement.
+    distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+    changed = (
+        f"({', '.join(f'{place}.{column}' for column, _ in written)}) {distinct}"
+        f" ({', '.join(f's.{name}' for _, name in written)})"
+    )
     for start in range(1, total + 1, PAGE_SIZE):
         page = _page(start)
         sql.execute(
@@ -71,7 +79,7 @@ def _write_places(plan: Plan, total: int, now, progress: Progress | None) -> Non
         )
         sql.execute(
             f"UPDATE {place} SET {assignments}, {sql.column(Place, 'updated')} = %s FROM {STAGED} s"
-            f" WHERE s.pk = {place}.id AND s.n >= %s AND s.n < %s",
+            f" WHERE s.pk = {place}.id AND s.n >= %s AND s.n < %s AND {changed}",
             [now, *page],
         )
         if progress:
