@@ -47,8 +47,11 @@ def sanitise(html: str) -> str:
 def render_markdown(text: str) -> str:
     """HTML for a section body; anything outside the allowed tags is stripped or escaped."""
     plain = plain_paragraphs(text)
-    if plain is not None:
-        return plain
+    return markdown_html(text) if plain is None else plain
+
+
+def markdown_html(text: str) -> str:
+    """render_markdown without its shortcut for plain paragraphs: Markdown, then nh3."""
     converter = getattr(_converters, "markdown", None)
     if converter is None:
         # Section headings are <h2>, so a contributor's "# Heading" becomes <h3>, never <h1>.

@@ -1,26 +1,9 @@
 """Section text to HTML: the shortcut for plain paragraphs gives what Markdown and nh3 give."""
 
-import markdown
-import nh3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from places import markup
-
-
-def full_rendering(text):
-    """render_markdown without its shortcut."""
-    html = markdown.markdown(
-        text, extensions=["toc"], extension_configs={"toc": {"baselevel": 3}}, output_format="html"
-    )
-    return nh3.clean(
-        html,
-        tags=markup.ALLOWED_TAGS,
-        attributes=markup.ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener",
-    )
-
 
 WORD = st.text(alphabet="abcxyzЖжqé1930'\"().,;:!?%/«»–\xa0", min_size=1, max_size=8)
 PLAIN_LINE = st.lists(WORD, min_size=1, max_size=8).map(lambda words: "Steppe " + " ".join(words))
@@ -39,13 +22,13 @@ ANY_TEXT = st.text(
 def test_plain_paragraphs_take_the_shortcut_and_render_as_markdown_does(text):
     if not any(line[:1].isspace() or line[-1:].isspace() for line in text.split("\n")):
         assert markup.plain_paragraphs(text) is not None
-    assert markup.render_markdown(text) == full_rendering(text)
+    assert markup.render_markdown(text) == markup.markdown_html(text)
 
 
 @settings(max_examples=1000, deadline=None)
 @given(ANY_TEXT)
 def test_any_text_renders_as_markdown_and_nh3_render_it(text):
-    assert markup.render_markdown(text) == full_rendering(text)
+    assert markup.render_markdown(text) == markup.markdown_html(text)
 
 
 def test_markdown_is_rendered_in_full():
