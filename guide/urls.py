@@ -4,6 +4,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 admin.site.site_header = "Places guide"
 admin.site.site_title = "Places guide admin"
@@ -11,6 +13,9 @@ admin.site.index_title = "Edit the guide"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The language switcher's form sits on cached pages, shared by every visitor, so it can
+    # carry no CSRF token; a forged post could at worst change a visitor's language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("places.urls")),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
@@ -61,14 +62,17 @@ def api_view(view):
             response = error(405, f"{request.method} is not allowed: the API is read-only.")
             response["Allow"] = "GET, HEAD"
             return response
-        try:
-            response = view(request, *args, **kwargs)
-        except BadParameter as problem:
-            response = error(400, str(problem))
-        except OperationalError:
-            log.exception("The database could not answer %s", request.path)
-            response = error(503, "The database cannot answer just now: try again shortly.")
-            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        # The API speaks English whatever the browser asks (section titles, errors).
+        with translation.override(settings.LANGUAGE_CODE):
+            try:
+                response = view(request, *args, **kwargs)
+            except BadParameter as problem:
+                response = error(400, str(problem))
+            except OperationalError:
+                log.exception("The database could not answer %s", request.path)
+                response = error(503, "The database cannot answer just now: try again shortly.")
+                response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Content-Language"] = settings.LANGUAGE_CODE
         # Public data, read without cookies: any web page may fetch it (CORS).
         response["Access-Control-Allow-Origin"] = "*"
         return response

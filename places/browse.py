@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlencode
 
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
 COUNT_CAP = 1000
 # A filter value's count stops sooner: a page counts up to a hundred values, each through
@@ -89,10 +90,10 @@ class Filter:
 
 # Titles and "leave it out" labels, written whole so that each can be translated.
 TITLES = {
-    "category": ("Category", "Any category"),
-    "kind": ("Kind", "Any kind"),
-    "country": ("Country", "Any country"),
-    "town": ("Town or district", "Any town or district"),
+    "category": (_("Category"), _("Any category")),
+    "kind": (_("Kind"), _("Any kind")),
+    "country": (_("Country"), _("Any country")),
+    "town": (_("Town or district"), _("Any town or district")),
 }
 
 

@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from redis import RedisError
 
 from places.models import ContentVersion
@@ -112,22 +114,30 @@ def page_address(request):
 
 
 def cached_page(view):
-    """Serve a view's 200 responses from the cache, by page_address (the public pages show
-    nothing that depends on the visitor)."""
+    """Serve a view's 200 responses from the cache, by page_address and language (the public
+    pages show nothing else that depends on the visitor).
+
+    The language comes from the switcher's cookie or the browser's Accept-Language
+    (LocaleMiddleware), so the answers say they vary with both, for caches in between."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         timeout = settings.PLACES_PAGE_CACHE_SECONDS
         if not timeout or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        address = f"{content_version()} {page_address(request)}"
+        address = f"{content_version()} {get_language()} {page_address(request)}"
         key = f"places:page:{hashlib.sha256(address.encode()).hexdigest()}"
         content = _fail_soft(cache.get, key)
         if content is not None:
-            return HttpResponse(content)
+            return _varying(HttpResponse(content))
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
             _fail_soft(cache.set, key, response.content, timeout)
-        return response
+        return _varying(response)
 
     return wrapper
+
+
+def _varying(response):
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response

@@ -1,6 +1,8 @@
 """The visitors' forms: the places list's filters and the coordinates of "near me"."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from places import browse
 from places.models import LATITUDE_MESSAGE, LONGITUDE_MESSAGE, Place
@@ -11,13 +13,17 @@ class BrowseForm(forms.Form):
     others still apply."""
 
     category = forms.CharField(required=False, max_length=100)
-    kind = forms.ChoiceField(required=False, choices=[("", "Any"), *Place.Kind.choices])
+    kind = forms.ChoiceField(
+        required=False, choices=[("", gettext_lazy("Any")), *Place.Kind.choices]
+    )
     country = forms.CharField(required=False, max_length=100)
     town = forms.SlugField(required=False, max_length=200)
     after = forms.SlugField(
         required=False,
         max_length=200,
-        error_messages={"invalid": "This page link is damaged: the list starts again here."},
+        error_messages={
+            "invalid": gettext_lazy("This page link is damaged: the list starts again here.")
+        },
     )
 
     def clean_town(self):
@@ -26,7 +32,9 @@ class BrowseForm(forms.Form):
             return None
         town = Place.objects.published_town(slug)
         if town is None:
-            raise forms.ValidationError(f"No published town or district has the address “{slug}”.")
+            raise forms.ValidationError(
+                _("No published town or district has the address “%(slug)s”.") % {"slug": slug}
+            )
         return town
 
     def selection(self):
@@ -38,16 +46,16 @@ class BrowseForm(forms.Form):
 
 class CoordinatesForm(forms.Form):
     lat = forms.FloatField(
-        label="Latitude",
+        label=gettext_lazy("Latitude"),
         min_value=-90,
         max_value=90,
         error_messages={"min_value": LATITUDE_MESSAGE, "max_value": LATITUDE_MESSAGE},
-        help_text="Degrees, north positive, e.g. 49.679",
+        help_text=gettext_lazy("Degrees, north positive, e.g. 49.679"),
     )
     lon = forms.FloatField(
-        label="Longitude",
+        label=gettext_lazy("Longitude"),
         min_value=-180,
         max_value=180,
         error_messages={"min_value": LONGITUDE_MESSAGE, "max_value": LONGITUDE_MESSAGE},
-        help_text="Degrees, east positive, e.g. 72.6855",
+        help_text=gettext_lazy("Degrees, east positive, e.g. 72.6855"),
     )

@@ -9,13 +9,15 @@ from django.core.validators import (
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from places import browse, geo
 from places.markup import normalize_text, render_markdown
 from places.nearby import nearest
 
-LATITUDE_MESSAGE = "Latitude must be between -90 and 90 degrees (north is positive)."
-LONGITUDE_MESSAGE = "Longitude must be between -180 and 180 degrees (east is positive)."
+LATITUDE_MESSAGE = _("Latitude must be between -90 and 90 degrees (north is positive).")
+LONGITUDE_MESSAGE = _("Longitude must be between -180 and 180 degrees (east is positive).")
 # On the model fields, not only the admin's form fields, so that imports refuse it too
 # (PostgreSQL cannot store a NUL character in text).
 NO_NUL = [ProhibitNullCharactersValidator()]
@@ -111,8 +113,8 @@ class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
 
 class Place(models.Model):
     class Kind(models.TextChoices):
-        SIGHT = "sight", "Sight"
-        AREA = "area", "Town or district"
+        SIGHT = "sight", _("Sight")
+        AREA = "area", _("Town or district")
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -307,7 +309,10 @@ class Place(models.Model):
             return self.subtitle
         town = self.published_town
         where = ", ".join(part for part in (town and town.running_name, self.country) if part)
-        return f"{self.category} in {where}" if where else self.category
+        if not where:
+            return self.category
+        # Translators: a place's subtitle, e.g. "Museum in Shakhtinsk, Kazakhstan".
+        return gettext("%(category)s in %(where)s") % {"category": self.category, "where": where}
 
     def subtitle_around_town(self):
         """A contributor's subtitle as (before, town, after), split at the first mention of
@@ -371,11 +376,11 @@ class Section(models.Model):
 
     class Kind(models.IntegerChoices):
         # The values give the order in which sections appear on the page.
-        DESCRIPTION = 1, "Description"
-        HISTORY = 2, "History"
-        CULTURE = 3, "Culture"
-        PRACTICAL = 4, "Practical"
-        DID_YOU_KNOW = 5, "Did you know?"
+        DESCRIPTION = 1, _("Description")
+        HISTORY = 2, _("History")
+        CULTURE = 3, _("Culture")
+        PRACTICAL = 4, _("Practical")
+        DID_YOU_KNOW = 5, _("Did you know?")
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="sections")
     kind = models.PositiveSmallIntegerField(choices=Kind)

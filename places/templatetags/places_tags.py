@@ -2,8 +2,10 @@
 
 from django import template
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from places import browse, geo, markup
 
@@ -12,8 +14,11 @@ register = template.Library()
 
 @register.filter
 def km(distance_km):
-    """A distance as the guides print it: "7.3 km", "48 km"."""
-    return geo.format_km(distance_km)
+    """A distance as the guides print it, in the page's language: "7.3 km", "7,3 км"."""
+    number = geo.format_km(distance_km).removesuffix(" km")
+    number = number.replace(".", get_format("DECIMAL_SEPARATOR"))
+    # Translators: a distance, e.g. "7.3 km"; the number is already written your way.
+    return _("%(number)s km") % {"number": number}
 
 
 @register.filter
@@ -24,14 +29,21 @@ def sanitised(html):
 
 @register.filter
 def capped_count(count, cap=browse.COUNT_CAP):
-    """A count that stopped past its cap: "1,000+"."""
-    return f"{cap:,}+" if count > cap else f"{count:,}"
+    """A count that stopped past its cap, grouped the language's way: "1,000+", "1 000+"."""
+    text = f"{cap:,}+" if count > cap else f"{count:,}"
+    return text.replace(",", get_format("THOUSAND_SEPARATOR"))
 
 
 @register.filter
 def capped_value_count(count):
     """A filter value's count, which stops past browse.VALUE_CAP: "100+"."""
     return capped_count(count, browse.VALUE_CAP)
+
+
+@register.filter
+def plural_of_capped(count, cap=browse.VALUE_CAP):
+    """The number that chooses the plural form of a capped count: "100+" reads as 100."""
+    return min(count, cap)
 
 
 @register.simple_tag

@@ -7,13 +7,14 @@ import re
 from django import template
 from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from places import markup, seo
 
 register = template.Library()
 
-SITE_NAME = "Places guide"
-SITE_DESCRIPTION = (
+SITE_NAME = _("Places guide")
+SITE_DESCRIPTION = _(
     "Curated pages about places: sights, museums, parks and towns, and what is near each one."
 )
 
