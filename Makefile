@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install browser lint
+.PHONY: run test install browser gettext lint messages
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed gettext
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,18 @@ browser:
 		echo "Installing Chromium for the browser tests (apt-get)..."; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The translations' tools (makemessages/compilemessages run xgettext, msgmerge, msgfmt).
+gettext:
+	@command -v xgettext >/dev/null && command -v msgfmt >/dev/null || { \
+		echo "Installing gettext for the translations (apt-get)..."; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq gettext >/dev/null; }
+
+# After changing the interface's texts: update the catalogues, translate, then compile.
+messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages -l ru -l kk --ignore=.venv --ignore=tests --ignore=bench
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
 test: install browser
 	$(BIN)/python -m pytest
