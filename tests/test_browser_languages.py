@@ -1,0 +1,68 @@
+"""A visitor in a real browser set to English, Russian or Kazakh: the walk from a place page
+through its breadcrumbs, its town and a filtered list to "near me", in that language, and the
+footer's switcher changing the language on the same page."""
+
+import pytest
+
+from tests import test_browser_finding as finding
+from tests.test_browser_finding import KARLAG, browse
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("places"),
+]
+places = finding.places  # the same places as the walk in English
+
+# What the walk reads in each language: the subtitle, the town's "Places in" heading, the
+# "any category" link, the "near me" link and the distance of the first place near the position.
+WORDS = {
+    "en-GB": ("Museum in Shakhtinsk, Kazakhstan", "Places in", "Any category", "Near me", "0 km"),
+    "ru-RU": ("Museum, Shakhtinsk, Kazakhstan", "Места:", "Любая категория", "Рядом со мной",
+              "0 км"),
+    "kk-KZ": ("Museum, Shakhtinsk, Kazakhstan", "Орындар:", "Кез келген санат", "Маған жақын",
+              "0 км"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", WORDS)
+def test_the_walk_from_a_place_to_near_me_in_the_browsers_language(live_server, locale):
+    subtitle, places_in, any_category, near_me, distance = WORDS[locale]
+    playwright, browser, page = browse(
+        live_server, locale=locale, geolocation=KARLAG, permissions=["geolocation"]
+    )
+    try:
+        page.goto("/places/karlag-museum/")
+        assert page.get_attribute("html", "lang") == locale[:2]
+        assert page.inner_text(".subtitle") == subtitle
+        page.click(".breadcrumbs >> text=Shakhtīnsk Qalasy")
+        page.wait_for_url("**/places/shakhtinsk-qalasy/")
+        assert page.inner_text("#area-places-heading").startswith(places_in)
+        page.click(".area-places >> text=Park (1)")
+        page.wait_for_url("**/places/?category=Park&town=shakhtinsk-qalasy")
+        assert page.locator(".place-list li a").all_inner_texts() == ["Mine park"]
+        assert page.locator(f"text={any_category}").count() == 1
+        page.click(f".site-nav >> text={near_me}")
+        page.click("button.near-me")
+        page.wait_for_url("**/nearby/?lat=49.67900&lon=72.68550")
+        assert page.inner_text(".nearby-list li:first-child .distance") == distance
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+def test_the_switcher_changes_the_language_and_stays_on_the_page(live_server):
+    playwright, browser, page = browse(live_server, locale="en-GB")
+    try:
+        page.goto("/places/?category=Park")
+        page.click(".language-switcher >> text=Қазақша")
+        page.wait_for_url("**/places/?category=Park")
+        assert page.inner_text("h1") == "Барлық орындар"
+        page.click(".language-switcher >> text=Русский")
+        page.wait_for_url("**/places/?category=Park")
+        assert page.inner_text("h1") == "Все места"
+        page.goto("/places/karlag-museum/")  # the choice holds on the next pages
+        assert page.get_attribute("html", "lang") == "ru"
+    finally:
+        browser.close()
+        playwright.stop()
