@@ -167,6 +167,7 @@ def test_the_api_answers_in_english_whatever_the_browser_asks(client, museum):
     assert not re.search("[а-яА-Я]", response.content.decode())
     detail = get(client, "/api/places/karlag-museum/", "kk").json()
     assert detail["properties"]["sections"][0]["title"] == "Description"
+    assert detail["properties"]["subtitle"] == "Museum in Shakhtinsk, Kazakhstan"
 
 
 def catalogues_after_makemessages(tmp_path, new_template=None):
