@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install browser gettext lint messages
+.PHONY: run test install browser gettext axe lint messages
 
 install: $(VENV)/.installed gettext
 
@@ -39,7 +39,14 @@ messages: install
 	DEBUG=true $(BIN)/python manage.py makemessages -l ru -l kk --ignore=.venv --ignore=tests --ignore=bench
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
-test: install browser
+# The accessibility checker the browser tests run in each page: axe-core, from npm.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+
+$(AXE):
+	npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.14.1
+
+test: install browser axe
 	$(BIN)/python -m pytest
 
 lint: install

@@ -1,0 +1,48 @@
+"""Every public page, in each language, passes axe-core's checks in Chromium with no serious
+or critical violation (axe-core comes from npm: `make axe`)."""
+
+from pathlib import Path
+
+import pytest
+
+from places.models import Place
+from tests.test_browser_finding import browse
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parent.parent / ".cache/axe/node_modules/axe-core/axe.min.js"
+PAGES = [
+    "/",
+    "/places/",
+    "/places/?category=Museum&kind=sight",
+    "/places/?town=nope",  # a wrong parameter, named on the page
+    "/countries/Kazakhstan/",
+    "/nearby/",
+    "/nearby/?lat=49.68&lon=72.69",
+    "/nearby/?lat=91&lon=0",  # wrong coordinates, named on the page
+    "/places/karlag-museum/",
+    "/places/karlag-museum/nearby/",
+    "/places/shakhtinsk-qalasy/",
+    "/no/such/page/",
+]
+VIOLATIONS = """async () => (await axe.run()).violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(" ")).join(", ")}`)"""
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_every_page_passes_axe_in_each_language(live_server, demo, language):
+    assert Place.objects.filter(slug="shakhtinsk-qalasy").exists()
+    headers = {"Accept-Language": language}
+    playwright, browser, page = browse(live_server, locale=language, extra_http_headers=headers)
+    try:
+        found = {}
+        for path in PAGES:
+            page.goto(path)
+            assert page.get_attribute("html", "lang") == language, path
+            page.add_script_tag(path=AXE)
+            found[path] = page.evaluate(VIOLATIONS)
+        assert found == {path: [] for path in PAGES}
+    finally:
+        browser.close()
+        playwright.stop()
