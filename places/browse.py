@@ -136,10 +136,11 @@ def _where(filters):
     return "".join(clauses), params
 
 
-def _capped_count(table, where, hint=""):
+def _capped_count(table, where, column, value, hint=""):
+    """SQL counting the places whose `column` is `value` (an SQL expression), up to the cap."""
     return (
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} AS p{hint} WHERE p.status = %s{where}"
-        f" AND p.{{column}} = v.value LIMIT {VALUE_CAP + 1}) AS c)"
+        f" AND p.{column} = {value} LIMIT {VALUE_CAP + 1}) AS c)"
     )
 
 
@@ -165,7 +166,7 @@ def value_counts(model, status, selection, name, choices=None):
         )
         values_params = [status, status, MAX_VALUES]
     sql = (
-        f"WITH {values} SELECT value, {_capped_count(table, where).format(column=column)}"
+        f"WITH {values} SELECT value, {_capped_count(table, where, column, 'v.value')}"
         f" FROM v WHERE value IS NOT NULL ORDER BY value"
     )
     with connection.cursor() as cursor:
@@ -187,7 +188,7 @@ def town_counts(model, status, area, selection, country, after="", limit=MAX_VAL
     # Read from the index on (status, country, slug, kind) in its order, the kind in it.
     sql = (
         f"SELECT t.id, CAST(t.name AS TEXT), CAST(t.slug AS TEXT),"
-        f" {_capped_count(table, where, hint).format(column='town_id').replace('v.value', 't.id')}"
+        f" {_capped_count(table, where, 'town_id', 't.id', hint)}"
         f" FROM {table} AS t WHERE t.status = %s AND t.kind = %s AND t.country = %s{start}"
         f" ORDER BY t.slug LIMIT %s"
     )
