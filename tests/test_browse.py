@@ -149,6 +149,19 @@ def test_counts_past_their_caps_say_so(client, db):
     assert len(listed(page)) == 20
 
 
+def test_a_filter_lists_at_most_100_values_in_name_order(client, db):
+    places = [
+        Place(name=f"P{i:03}", slug=f"p{i:03}", category=f"C{i:03}", latitude=0, longitude=0,
+              cell=geo.cell_of(0, 0), status=Place.Status.PUBLISHED)
+        for i in range(101)
+    ]  # fmt: skip
+    Place.objects.bulk_create(places)
+
+    page = client.get("/places/").content.decode()
+
+    assert list(filter_values(page, "category")) == [f"C{i:03}" for i in range(100)]
+
+
 def test_bad_parameters_get_a_message_and_the_others_still_apply(client, guide):
     response = client.get("/places/?category=Museum&town=atlantis&kind=castle&after=%21%21")
     page = response.content.decode()
