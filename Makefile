@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install browser gettext axe lint messages
+.PHONY: run test install browser gettext axe lint messages vendor
 
 install: $(VENV)/.installed gettext
 
@@ -45,6 +45,24 @@ axe: $(AXE)
 
 $(AXE):
 	npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.14.1
+
+# The maps' scripts: Leaflet and its marker clustering plugin, from npm, copied into
+# static/vendor/ with their licences. The copies are committed, so the site needs no npm to
+# run; run this again only to change a version (then commit static/vendor/).
+LEAFLET := leaflet@1.9.4
+MARKERCLUSTER := leaflet.markercluster@1.5.3
+NPM_VENDOR := .cache/vendor/node_modules
+vendor:
+	rm -rf .cache/vendor static/vendor/leaflet static/vendor/leaflet.markercluster
+	npm install --silent --no-save --no-audit --no-fund --prefix .cache/vendor $(LEAFLET) $(MARKERCLUSTER)
+	mkdir -p static/vendor/leaflet/images static/vendor/leaflet.markercluster
+	cd $(NPM_VENDOR)/leaflet && cp LICENSE dist/leaflet.js dist/leaflet.js.map dist/leaflet.css \
+		$(CURDIR)/static/vendor/leaflet/
+	cp $(NPM_VENDOR)/leaflet/dist/images/*.png static/vendor/leaflet/images/
+	cd $(NPM_VENDOR)/leaflet.markercluster && cp MIT-LICENCE.txt dist/leaflet.markercluster.js \
+		dist/leaflet.markercluster.js.map dist/MarkerCluster.css dist/MarkerCluster.Default.css \
+		$(CURDIR)/static/vendor/leaflet.markercluster/
+	find static/vendor -type f -exec chmod 644 {} +
 
 test: install browser axe
 	$(BIN)/python -m pytest
