@@ -156,3 +156,14 @@ PLACES_NEARBY_PAGE_LIMIT = env.int("PLACES_NEARBY_PAGE_LIMIT", default=200)
 # The JSON API (places/api.py): the largest `limit` and `radius_km` a request may ask for.
 PLACES_API_MAX_LIMIT = env.int("PLACES_API_MAX_LIMIT", default=100)
 PLACES_API_MAX_RADIUS_KM = env.float("PLACES_API_MAX_RADIUS_KM", default=500.0)
+# The maps' background: a {z}/{x}/{y} tile server and the attribution its licence asks for
+# (HTML, shown in the map's corner). OpenStreetMap's standard tiles by default; heavy use
+# needs a server of one's own or a provider (see OpenStreetMap's tile usage policy).
+PLACES_MAP_TILE_URL = env.str(
+    "PLACES_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+PLACES_MAP_TILE_ATTRIBUTION = env.str(
+    "PLACES_MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+    " contributors",
+)

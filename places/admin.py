@@ -3,7 +3,10 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.html import format_html, json_script
+from django.utils.translation import gettext_lazy as _
 
+from places import maps
 from places.markup import normalize_text
 from places.models import AlternateName, Photo, Place, Section
 
@@ -61,7 +64,29 @@ class PlaceAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Where", {"fields": ["town", "country", "latitude", "longitude"]}),
+        ("Where", {"fields": ["town", "country", "latitude", "longitude", "map_picker"]}),
         ("Source", {"fields": ["external_id"], "classes": ["collapse"]}),
     ]
+    readonly_fields = ["map_picker"]
     view_on_site = True
+
+    class Media:
+        # The map picker (static/js/map.js); the plain fields work without it.
+        css = {"all": ["vendor/leaflet/leaflet.css", "css/map.css"]}
+        js = ["vendor/leaflet/leaflet.js", "js/map.js"]
+
+    @admin.display(description=_("Map"))
+    def map_picker(self, place):
+        data = maps.picker("id_latitude", "id_longitude")
+        return format_html(
+            '<div class="map-picker" role="region" aria-label="{}" data-map-picker="{}">'
+            '<p class="map-fallback">{}</p></div>{}<div class="help">{}</div>',
+            _("Map"),
+            "map-picker-data",
+            _("The map needs JavaScript; type the coordinates above."),
+            json_script(data, "map-picker-data"),
+            _(
+                "Click the map or drag its marker to set the latitude and longitude; typing "
+                "them moves the marker; pasting “49.679, 72.6855” into either field fills both."
+            ),
+        )

@@ -64,6 +64,13 @@ class PlaceQuerySet(models.QuerySet):
         rows = list(places.only("name", "slug", "kind", "category", "country")[: size + 1])
         return rows[:size], len(rows) > size
 
+    def for_map(self, selection, limit):
+        """Up to `limit` places of the selection in slug order, with what a map shows of each
+        (places.maps) and a list too."""
+        places = browse.page_of(self.matching(selection), selection.after)
+        fields = ("name", "slug", "kind", "category", "country", "latitude", "longitude")
+        return list(places.only(*fields)[:limit])
+
     def capped_count(self, selection):
         """How many places the selection holds, counted up to browse.COUNT_CAP + 1."""
         # No order: counting reads the filter's index in whatever order is cheapest.

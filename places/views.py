@@ -21,6 +21,8 @@ NEAR_ME_RADIUS_KM = 500
 AREA_PLACES = 10
 # How many places a page of all places near a place lists.
 NEARBY_PAGE_SIZE = 50
+# How many of an area's own places its map shows (its list pages them all).
+AREA_MAP_PLACES = 300
 
 
 @cached_page
@@ -56,22 +58,27 @@ def place_detail(request, slug):
         "nearby_sights": [p for p in nearby if p.kind == Place.Kind.SIGHT],
         "nearby_areas": [p for p in nearby if p.kind == Place.Kind.AREA],
         "town": place.published_town,
+        "map_places": nearby,
     }
     if place.kind == Place.Kind.AREA:
         context.update(_area_context(place))
+        context["map_places"] = [*context["area_map_places"], *nearby]
     return render(request, "places/place_detail.html", context)
 
 
 def _area_context(area):
     """What an area's page adds: its own places, with their numbers per category."""
     selection = browse.Selection(town=area)
-    places, more = Place.objects.page_of(selection, size=AREA_PLACES)
+    # Its map's places, in slug order as the list's: the list shows the first of them.
+    map_places = Place.objects.for_map(selection, AREA_MAP_PLACES)
+    places, more = map_places[:AREA_PLACES], len(map_places) > AREA_PLACES
     categories = Place.objects.value_counts(selection, "category")
     return {
         "selection": selection,
         "area_places": places,
         "area_more": more,
         "area_categories": browse.one_filter(selection, "category", categories),
+        "area_map_places": map_places,
     }
 
 
@@ -94,6 +101,8 @@ def place_nearby(request, slug):
         "categories": [(name, count, urlencode({"category": name})) for name, count in counts],
         "category": category,
         "page_query": urlencode({"category": category}) + "&" if category else "",
+        # The map shows every page's places.
+        "map_places": chosen,
     }
     return render(request, "places/place_nearby.html", context)
 

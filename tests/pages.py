@@ -10,8 +10,13 @@ NEARBY_ITEM = re.compile(
     r'<span class="distance">(?P<distance>[^<]+)</span></li>'
 )
 
-# schema.org data, the one script a page holds: JSON with no "<" in it (places/seo.py).
-JSON_LD = re.compile(r'<script type="application/ld\+json">[^<]*</script>')
+# The scripts a page holds: schema.org data (places/seo.py) and a map's data (places/maps.py),
+# JSON with no "<" in it, and the guide's own script files.
+OUR_SCRIPTS = re.compile(
+    r'<script type="application/ld\+json">[^<]*</script>'
+    r'|<script id="[\w-]+" type="application/json">[^<]*</script>'
+    r'|<script src="/static/[\w./-]+" defer></script>'
+)
 
 
 def nearby_items(page):
@@ -31,9 +36,18 @@ def text(page):
     return re.sub(r"\s+", " ", html.unescape(no_tags))
 
 
-def without_json_ld(page):
-    """The page without its schema.org data: what remains holds no script at all."""
-    return JSON_LD.sub("", page)
+MAP_DATA = re.compile(r'<script id="map-data" type="application/json">([^<]*)</script>')
+
+
+def map_data(page):
+    """The data of a page's map (places/maps.py), or None when it has no map."""
+    found = MAP_DATA.search(page)
+    return found and json.loads(found[1])
+
+
+def without_our_scripts(page):
+    """The page without its data blocks and script files: what remains holds no script."""
+    return OUR_SCRIPTS.sub("", page)
 
 
 class _Head(HTMLParser):

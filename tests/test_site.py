@@ -33,8 +33,8 @@ def test_every_public_page_is_200_with_one_h1_a_title_and_no_inline_script(clien
         assert h1_count(page) == 1, url
         assert re.search(r"<title>[^<]+ — Places guide</title>|<title>Places guide</title>", page)
         # A Content-Security-Policy will forbid inline scripts: every script is a file, but
-        # for the JSON-LD data block, which browsers never run.
-        inline = r'<script(?![^>]* src=)(?![^>]* type="application/ld\+json")'
+        # for the data blocks (JSON-LD, a map's JSON), which browsers never run.
+        inline = r'<script(?![^>]* src=)(?![^>]* type="application/(?:ld\+)?json")'
         assert re.findall(inline, page) == [], url
 
 
