@@ -79,8 +79,9 @@ class PlaceAdmin(admin.ModelAdmin):
     def map_picker(self, place):
         data = maps.picker("id_latitude", "id_longitude")
         return format_html(
-            '<div class="map-picker" role="region" aria-label="{}" data-map-picker="{}">'
-            '<p class="map-fallback">{}</p></div>{}<div class="help">{}</div>',
+            '<div class="map-picker-field"><div class="map-picker" role="region" aria-label="{}"'
+            ' data-map-picker="{}"><p class="map-fallback">{}</p></div>{}'
+            '<p class="map-picker-help">{}</p></div>',
             _("Map"),
             "map-picker-data",
             _("The map needs JavaScript; type the coordinates above."),

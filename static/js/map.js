@@ -65,7 +65,7 @@
   function placeMarker(place, kind, label) {
     return L.marker([place.lat, place.lon], {
       icon: icon(kind),
-      title: place.name + " — " + label,
+      title: place.name === label ? label : place.name + " — " + label,
       riseOnHover: true,
     }).bindPopup(popup(place));
   }
