@@ -56,11 +56,12 @@ vendor:
 	rm -rf .cache/vendor static/vendor/leaflet static/vendor/leaflet.markercluster
 	npm install --silent --no-save --no-audit --no-fund --prefix .cache/vendor $(LEAFLET) $(MARKERCLUSTER)
 	mkdir -p static/vendor/leaflet/images static/vendor/leaflet.markercluster
-	cd $(NPM_VENDOR)/leaflet && cp LICENSE dist/leaflet.js dist/leaflet.js.map dist/leaflet.css \
+	cd $(NPM_VENDOR)/leaflet && cp LICENSE package.json dist/leaflet.js dist/leaflet.js.map dist/leaflet.css \
 		$(CURDIR)/static/vendor/leaflet/
 	cp $(NPM_VENDOR)/leaflet/dist/images/*.png static/vendor/leaflet/images/
-	cd $(NPM_VENDOR)/leaflet.markercluster && cp MIT-LICENCE.txt dist/leaflet.markercluster.js \
-		dist/leaflet.markercluster.js.map dist/MarkerCluster.css dist/MarkerCluster.Default.css \
+	cd $(NPM_VENDOR)/leaflet.markercluster && cp MIT-LICENCE.txt package.json \
+		dist/leaflet.markercluster.js dist/leaflet.markercluster.js.map \
+		dist/MarkerCluster.css dist/MarkerCluster.Default.css \
 		$(CURDIR)/static/vendor/leaflet.markercluster/
 	find static/vendor -type f -exec chmod 644 {} +
 

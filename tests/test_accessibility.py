@@ -1,5 +1,5 @@
 """Every public page, in each language, passes axe-core's checks in Chromium with no serious
-or critical violation (axe-core comes from npm: `make axe`)."""
+or critical violation (axe-core comes from npm: `make axe`), maps drawn."""
 
 from pathlib import Path
 
@@ -7,6 +7,7 @@ import pytest
 
 from places.models import Place
 from tests.test_browser_finding import browse
+from tests.test_browser_maps import serve_tiles
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,9 +37,12 @@ def test_every_page_passes_axe_in_each_language(live_server, demo, language):
     headers = {"Accept-Language": language}
     playwright, browser, page = browse(live_server, locale=language, extra_http_headers=headers)
     try:
+        serve_tiles(page)  # the maps' tiles, with no network
         found = {}
         for path in PAGES:
             page.goto(path)
+            if page.locator("[data-map]").count():  # checked with its markers drawn
+                page.wait_for_selector(".leaflet-marker-icon")
             assert page.get_attribute("html", "lang") == language, path
             page.add_script_tag(path=AXE)
             found[path] = page.evaluate(VIOLATIONS)
