@@ -118,9 +118,7 @@ def test_a_town_with_300_places_nearby_clusters_them(live_server, make_place, se
         playwright.stop()
 
 
-def test_without_javascript_the_page_keeps_its_list_and_the_map_moves_nothing(
-    live_server, places
-):
+def test_without_javascript_the_page_keeps_its_list_and_the_map_moves_nothing(live_server, places):
     playwright, browser, page = browse(live_server, java_script_enabled=False)
     try:
         page.goto("/places/karlag-museum/")
@@ -210,8 +208,9 @@ def test_admin_map_picker_sets_both_fields_and_follows_them(live_server, places,
 
         # A click north-east of the marker moves it there and sets both fields.
         page.mouse.click(x + 60, y - 40)
-        latitude, longitude = float(page.input_value("#id_latitude")), float(
-            page.input_value("#id_longitude")
+        latitude, longitude = (
+            float(page.input_value("#id_latitude")),
+            float(page.input_value("#id_longitude")),
         )
         assert latitude > KARLAG["latitude"] and longitude > KARLAG["longitude"]
         assert marker_centre(page) == pytest.approx((x + 60, y - 40), abs=1)
