@@ -39,6 +39,14 @@ class AlternateNameInline(admin.TabularInline):
     verbose_name_plural = "Other names (other scripts, languages, former names)"
 
 
+class PlaceForm(forms.ModelForm):
+    class Media:
+        # The map picker (map_picker below, static/js/map.js), on the form's pages only; the
+        # plain fields work without it.
+        css = {"all": ["vendor/leaflet/leaflet.css", "css/map.css"]}
+        js = ["vendor/leaflet/leaflet.js", "js/map.js"]
+
+
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
     list_display = ["name", "category", "kind", "town", "country", "status", "updated"]
@@ -67,13 +75,9 @@ class PlaceAdmin(admin.ModelAdmin):
         ("Where", {"fields": ["town", "country", "latitude", "longitude", "map_picker"]}),
         ("Source", {"fields": ["external_id"], "classes": ["collapse"]}),
     ]
+    form = PlaceForm
     readonly_fields = ["map_picker"]
     view_on_site = True
-
-    class Media:
-        # The map picker (static/js/map.js); the plain fields work without it.
-        css = {"all": ["vendor/leaflet/leaflet.css", "css/map.css"]}
-        js = ["vendor/leaflet/leaflet.js", "js/map.js"]
 
     @admin.display(description=_("Map"))
     def map_picker(self, place):

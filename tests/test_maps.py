@@ -194,6 +194,8 @@ def test_admin_place_form_has_a_map_picker_for_its_coordinates(contributor_clien
             r'<script id="map-picker-data" type="application/json">([^<]*)</script>', page
         )
         assert '"latitude": "id_latitude", "longitude": "id_longitude"' in picker[1], path
+    # Not on the list of places, which has no map.
+    assert "leaflet" not in contributor_client.get("/admin/places/place/").content.decode()
 
 
 def test_vendored_leaflet_files_carry_their_licences_and_the_versions_make_vendor_installs():
