@@ -23,7 +23,10 @@ CHECKED_FIELDS = {
     "town": Place._meta.get_field("slug"),  # a town is given by its slug
     "section": Section._meta.get_field("body"),
     "alternate name": AlternateName._meta.get_field("name"),
-    **{f"photo {name}": Photo._meta.get_field(name) for name in ("alt_text", "caption", "credit")},
+    **{
+        f"photo {name}": Photo._meta.get_field(name)
+        for name in ("alt_text", "caption", "credit", "licence")
+    },
     "photo position": Photo._meta.get_field("position"),
 }
 PLACE_CHECKED = [name for name in PLACE_COLUMNS if name not in ("cell", "latitude", "longitude")]
