@@ -148,7 +148,7 @@ def _encode(image: Image.Image, ext: str, quality: int) -> bytes:
 def variant_widths(width: int) -> list[int]:
     """The widths of a photo's variants: each of WIDTHS narrower than the photo, and the
     photo's own width when it is narrower than the largest (never enlarged)."""
-    return [w for w in WIDTHS if w < width] + [min(width, WIDTHS[-1])]
+    return [w for w in WIDTHS if w < min(width, WIDTHS[-1])] + [min(width, WIDTHS[-1])]
 
 
 def variant_height(width: int, height: int, variant_width: int) -> int:
