@@ -106,6 +106,8 @@ def _clean(image: Image.Image) -> Image.Image:
         image = ImageOps.exif_transpose(image)
     except Exception:  # noqa: BLE001 - damaged EXIF: keep the image as it was stored
         pass
+    if image.mode == "I" or image.mode.startswith("I;16"):  # 16-bit grey: to 8 bits
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if image.mode not in ("RGB", "RGBA", "CMYK"):
         image = image.convert("RGBA" if has_alpha else "RGB")

@@ -383,6 +383,38 @@ def test_colours_of_another_profile_are_converted_to_srgb_then_the_profile_dropp
     assert green > 180 and red < 60 and blue < 60
 
 
+def transparent_palette_png():
+    return encoded(Image.new("RGBA", (40, 30), (0, 0, 0, 0)).quantize(), "PNG", transparency=0)
+
+
+@pytest.mark.parametrize(
+    ("data", "colour"),
+    [
+        (encoded(Image.new("L", (40, 30), 100), "JPEG"), (100, 100, 100)),
+        (encoded(Image.new("CMYK", (40, 30), (0, 255, 255, 0)), "JPEG"), (255, 0, 0)),
+        (encoded(Image.new("I;16", (40, 30), 100 * 256), "PNG"), (100, 100, 100)),
+        (transparent_palette_png(), (255, 255, 255)),  # transparency on white
+        (encoded(Image.new("RGBA", (40, 30), (255, 0, 0, 0)), "WEBP"), (255, 255, 255)),
+        (
+            encoded(
+                Image.new("RGB", (40, 30), "red"),
+                "WEBP",
+                save_all=True,
+                append_images=[Image.new("RGB", (40, 30), "blue")],
+            ),
+            (255, 0, 0),  # an animation's first frame
+        ),
+    ],
+    ids=["grey-jpeg", "cmyk-jpeg", "16-bit-png", "palette-png", "rgba-webp", "animated-webp"],
+)
+def test_every_kind_of_jpeg_png_and_webp_is_stored_as_rgb(contributor_client, data, colour):
+    assert post_new_place(contributor_client, upload(data)).status_code == 302
+
+    stored = Image.open(default_storage.open(Photo.objects.get().image.name))
+    assert (stored.format, stored.mode, stored.size) == ("JPEG", "RGB", (40, 30))
+    assert all(abs(a - b) <= 3 for a, b in zip(stored.getpixel((5, 5)), colour, strict=True))
+
+
 def test_file_names_are_ours(contributor_client, tmp_path):
     response = post_new_place(contributor_client, upload(encoded(picture(), "JPEG"), "../../x.jpg"))
 
@@ -556,6 +588,30 @@ def test_a_missing_file_means_no_image(contributor_client, client):
     content = page(client)
     assert photo_element(content) is None and "<img" not in content
     assert "og:image" not in head(content).meta
+
+
+def test_photos_go_through_the_storage_of_the_storages_setting(
+    contributor_client, client, settings
+):
+    # Django's in-memory storage stands in for another backend (django-storages' S3).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    post_new_place(contributor_client, upload(encoded(picture(), "PNG")))
+    photo = Photo.objects.get()
+    folder, master = photo.image.name.rsplit("/", 1)
+
+    assert sorted(default_storage.listdir(folder)[1]) == sorted(
+        [master, master.replace(".jpg", "-40.jpg"), master.replace(".jpg", "-40.webp")]
+    )
+    assert media_files() == []  # nothing on the disk
+    assert photo_element(page(client)).count(master.removesuffix(".jpg")) == 3
+    response = client.get(f"/media/{photo.image.name}")
+    assert b"".join(response.streaming_content) == default_storage.open(photo.image.name).read()
+
+    photo.delete()
+    assert default_storage.listdir(folder) == ([], [])
 
 
 def test_photos_are_served_with_debug_off(contributor_client, client, settings):
