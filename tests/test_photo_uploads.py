@@ -714,3 +714,17 @@ def test_photo_limits_are_settings_with_safe_defaults():
     assert settings.PLACES_PHOTO_MAX_BYTES == 10 * 1024 * 1024
     assert settings.PLACES_PHOTO_MAX_PIXELS == 40_000_000
     assert images.FORMATS == ("JPEG", "PNG", "WEBP")
+
+
+def test_a_file_another_photo_still_names_is_kept(make_place):
+    # Imports name files already in the storage, and may give two photos the same one.
+    name = default_storage.save("photos/2026/01/shared.png", io.BytesIO(encoded(picture(), "PNG")))
+    first, second = (
+        make_place(f"Place {i}").photos.create(image=name, alt_text="x") for i in range(2)
+    )
+
+    first.delete()
+    assert media_files() == [name]
+
+    second.delete()
+    assert media_files() == []
