@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.template.loader import render_to_string
 from PIL import Image, ImageCms, ImageFile, PngImagePlugin
@@ -728,3 +728,24 @@ def test_a_file_another_photo_still_names_is_kept(make_place):
 
     second.delete()
     assert media_files() == []
+
+
+def test_an_import_naming_a_file_that_is_not_an_image_is_refused(tmp_path):
+    name = default_storage.save("photos/2026/01/page.png", io.BytesIO(HTML))
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
+        "properties": {
+            "name": "Camp museum",
+            "category": "Museum",
+            "photos": [{"image": name, "alt_text": "The entrance"}],
+        },
+    }
+    path = tmp_path / "places.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+
+    with pytest.raises(CommandError) as refusal:
+        call_command("import_places", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert f"feature 1: photo image {name!r} is not a JPEG, PNG or WebP image" in str(refusal.value)
+    assert not Place.objects.exists()

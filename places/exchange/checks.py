@@ -13,6 +13,7 @@ from django.core.validators import (
     ProhibitNullCharactersValidator,
 )
 
+from places import images
 from places.exchange.records import PLACE_COLUMNS, PlaceRecord
 from places.models import AlternateName, Photo, Place, Section, stored_coordinates
 
@@ -123,6 +124,10 @@ def _check_photo(photo: dict, problems: list[str]) -> None:
         problems.append(f"photo image has {len(path)} characters, more than {IMAGE_MAX_LENGTH}")
     elif not default_storage.exists(path):
         problems.append(f"photo image {path!r} is not in the media storage")
+    else:
+        with default_storage.open(path) as file:
+            if images.dimensions(file) is None:
+                problems.append(f"photo image {path!r} is not a JPEG, PNG or WebP image")
 
 
 CHECKS = {name: _field_check(model_field) for name, model_field in CHECKED_FIELDS.items()}
