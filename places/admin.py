@@ -75,9 +75,8 @@ def refusal_message(refusal):
             return f"{message % values} {ACCEPTED}"
         message = _("This image has more than the %(limit)s megapixels accepted.")
         return f"{message % {'limit': f'{limit:g}'}} {ACCEPTED}"
-    return _("This file could not be read as an image: it may be damaged or cut short.") + (
-        f" {ACCEPTED}"
-    )
+    message = _("This file could not be read as an image: it may be damaged or cut short.")
+    return f"{message} {ACCEPTED}"
 
 
 class PhotoInline(admin.StackedInline):

@@ -429,11 +429,12 @@ class Photo(models.Model):
 
     LICENCE_URLS = {
         Licence.CC0: "https://creativecommons.org/publicdomain/zero/1.0/",
-        **{
-            licence: f"https://creativecommons.org/licenses/{licence.label[3:-4].lower()}/4.0/"
-            for licence in Licence
-            if licence.value.endswith("-4.0")
-        },
+        Licence.CC_BY: "https://creativecommons.org/licenses/by/4.0/",
+        Licence.CC_BY_SA: "https://creativecommons.org/licenses/by-sa/4.0/",
+        Licence.CC_BY_ND: "https://creativecommons.org/licenses/by-nd/4.0/",
+        Licence.CC_BY_NC: "https://creativecommons.org/licenses/by-nc/4.0/",
+        Licence.CC_BY_NC_SA: "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+        Licence.CC_BY_NC_ND: "https://creativecommons.org/licenses/by-nc-nd/4.0/",
         Licence.PUBLIC_DOMAIN: "https://creativecommons.org/publicdomain/mark/1.0/",
     }
 
@@ -483,7 +484,9 @@ class Photo(models.Model):
         else:
             upload.seek(0)
             prepared = images.prepare(upload.read(), settings.PLACES_PHOTO_MAX_PIXELS)
-        replaced = Photo.objects.filter(pk=self.pk).values_list("image", "width").first()
+        replaced = (
+            self.pk and Photo.objects.filter(pk=self.pk).values_list("image", "width").first()
+        )
         name = photo_files.new_master_name()
         # Before the save's signal: pages are cached anew once the files are there.
         photo_files.write_on_commit(name, prepared)
