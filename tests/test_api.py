@@ -203,7 +203,9 @@ def test_nearby_places_at_the_same_distance_come_in_the_order_they_were_added(cl
 
 def test_place_returns_sections_in_page_order_photos_and_alternate_names(client, make_place):
     museum = museum_with_sections(make_place, "KarLag Museum")
-    museum.photos.create(image=png(), alt_text="The building", caption="Front", credit="CC0")
+    museum.photos.create(
+        image=png(), alt_text="The building", caption="Front", credit="A. Author", licence="CC0-1.0"
+    )
     museum.alternate_names.create(name="Музей КарЛАГа")
     museum.alternate_names.create(name="Karlag")
 
@@ -256,7 +258,8 @@ def test_place_returns_sections_in_page_order_photos_and_alternate_names(client,
         "url": "",
         "alt_text": "The building",
         "caption": "Front",
-        "credit": "CC0",
+        "credit": "A. Author",
+        "licence": "CC0-1.0",
         "width": 40,
         "height": 30,
     }

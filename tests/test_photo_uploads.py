@@ -749,3 +749,10 @@ def test_an_import_naming_a_file_that_is_not_an_image_is_refused(tmp_path):
 
     assert f"feature 1: photo image {name!r} is not a JPEG, PNG or WebP image" in str(refusal.value)
     assert not Place.objects.exists()
+
+
+def test_the_api_description_lists_every_licence():
+    from tests.test_api import OPENAPI
+
+    schema = OPENAPI["components"]["schemas"]["Photo"]["properties"]["licence"]
+    assert schema["enum"] == [*Photo.Licence.values, ""]
