@@ -42,6 +42,8 @@ CONTENT_TYPES = {
     "gif": "image/gif",
 }
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+# Decoding an image Pillow warns about is never wanted, wherever it is opened.
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 
 class Refused(ValueError):
@@ -75,7 +77,10 @@ def prepare(data: bytes, max_pixels: int) -> Prepared:
     """The photo in `data` as we store it; Refused when it is not one we accept."""
     try:
         with warnings.catch_warnings():
-            # Pillow warns above Image.MAX_IMAGE_PIXELS and raises above twice that.
+            # Pillow warns above Image.MAX_IMAGE_PIXELS and raises above twice that. (The
+            # filters are the process's: a thread leaving catch_warnings while another is in
+            # it may drop this one for a moment, which the filter set at import keeps; our own
+            # limit, below Pillow's by default, is checked anyway.)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 # Pillow has read the header only: refuse a bomb before decoding it.
