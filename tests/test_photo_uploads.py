@@ -349,23 +349,18 @@ def icc_profile(red, green, blue):
         + bytes(12)  # date
         + b"acsp"
         + bytes(28)
-        + fixed(0.9642)
+        + fixed(0.9642)  # the illuminant, D50
         + fixed(1.0)
-        + fixed(0.8249)  # fmt: skip
+        + fixed(0.8249)
         + bytes(48)
     )
     return header + struct.pack(">I", len(tags)) + table + data
 
 
-SRGB_RED, SRGB_GREEN, SRGB_BLUE = (
-    (0.4361, 0.2225, 0.0139),
-    (0.3851, 0.7169, 0.0971),
-    (
-        0.1431,
-        0.0606,
-        0.7141,
-    ),
-)
+# sRGB's primaries (XYZ, adapted to D50), as ICC profiles give them.
+SRGB_RED = (0.4361, 0.2225, 0.0139)
+SRGB_GREEN = (0.3851, 0.7169, 0.0971)
+SRGB_BLUE = (0.1431, 0.0606, 0.7141)
 
 
 def test_colours_of_another_profile_are_converted_to_srgb_then_the_profile_dropped(
