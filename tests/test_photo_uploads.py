@@ -751,3 +751,50 @@ def test_the_api_description_lists_every_licence():
 
     schema = OPENAPI["components"]["schemas"]["Photo"]["properties"]["licence"]
     assert schema["enum"] == [*Photo.Licence.values, ""]
+
+
+# --- In a real browser ------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_phone_loads_the_narrow_webp_that_a_contributor_uploaded(contributor, live_server):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    data = encoded(picture((2000, 1500)), "PNG")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        admin = browser.new_page()
+        admin.goto(f"{live_server.url}/admin/login/?next=/admin/places/place/add/")
+        admin.fill("#id_username", "editor")
+        admin.fill("#id_password", "a long passphrase")
+        admin.click("input[type=submit]")
+        admin.fill("#id_name", "Gate")  # the admin's script makes the slug "gate"
+        admin.fill("#id_category", "Monument")
+        admin.select_option("#id_status", "published")
+        admin.fill("#id_latitude", "49.68")
+        admin.fill("#id_longitude", "72.69")
+        admin.click("#photos-group .add-row a")
+        admin.set_input_files(
+            "#id_photos-0-image",
+            files=[{"name": "gate.png", "mimeType": "image/png", "buffer": data}],
+        )
+        admin.fill("#id_photos-0-alt_text", "The gate")
+        admin.click("input[name=_save]")
+        admin.wait_for_selector(".messagelist .success")
+
+        sizes = {}
+        for name, width in (("phone", 360), ("desktop", 1280)):
+            visitor = browser.new_page(viewport={"width": width, "height": 740})
+            visitor.goto(f"{live_server.url}/places/gate/")
+            image = visitor.locator(".lead-photo img")
+            image.evaluate("img => img.decode()")  # loaded, served with DEBUG off
+            sizes[name] = image.evaluate("img => [img.currentSrc, img.naturalWidth]")
+            box = image.bounding_box()
+            assert round(box["width"] * 3 / 4) == round(box["height"]), name  # 4:3
+        browser.close()
+
+    # The image's width at the density its srcset gave it: the width of its place on screen.
+    assert sizes["phone"][0].endswith("-480.webp") and abs(sizes["phone"][1] - 320) <= 1
+    assert sizes["desktop"][0].endswith("-960.webp") and abs(sizes["desktop"][1] - 696) <= 1
