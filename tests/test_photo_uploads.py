@@ -534,6 +534,22 @@ def test_replacing_a_photo_removes_its_old_files(contributor_client, client):
     assert photo_element(page(client)).count(photo.image.name.removesuffix(".jpg")) == 3
 
 
+def test_a_contributor_removes_a_wrong_photo_and_its_files_go(contributor_client, client):
+    post_new_place(contributor_client, upload(encoded(picture(), "PNG")))
+    place = Place.objects.get()
+    url = f"/admin/places/place/{place.pk}/change/"
+    form = current_form(contributor_client.get(url))
+    assert 'name="photos-0-DELETE"' in contributor_client.get(url).content.decode()
+
+    response = contributor_client.post(url, {**form, "photos-0-DELETE": "on"})
+
+    assert response.status_code == 302
+    assert not Photo.objects.exists() and media_files() == []
+    assert photo_element(page(client)) is None
+    # Still no deleting of places.
+    assert contributor_client.get(f"/admin/places/place/{place.pk}/delete/").status_code == 403
+
+
 def test_deleting_a_photo_or_its_place_removes_its_files(contributor_client, client):
     post_new_place(contributor_client, upload(encoded(picture(), "PNG")))
     place = Place.objects.get()
