@@ -336,12 +336,6 @@ class Place(models.Model):
         """The town the pages and the API name: only a published one."""
         return self.town if self.town and self.town.is_published else None
 
-    @property
-    def search_importance(self):
-        """What ranks equally good search matches: areas by population (and above other
-        places), then the rest."""
-        return search_importance(self.kind, self.population)
-
     def neighbours(self, radius_km, limit):
         """The published places nearest to this one, itself left out."""
         return Place.objects.nearest_published(
@@ -392,6 +386,8 @@ SEARCHED_FIELDS = {"name", "short_name", "status", "kind", "population"}
 
 
 def search_importance(kind, population):
+    """What ranks equally good search matches: areas by population (and above other
+    places), then the rest."""
     return 1 + (population or 0) if kind == Place.Kind.AREA else 0
 
 
@@ -593,12 +589,13 @@ class SearchName(models.Model):
     Only published places have keys, so that search never reads a draft's. Written whenever a
     name or the status changes: Place.save, an alternate name's save or delete (signals
     below), the bulk import and load_demo (write_search_names); deleted with the place.
+    QuerySet.update() bypasses them, as it bypasses Place.save: use save() to rename.
     """
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="search_names")
     key = SearchKeyField(max_length=folding.KEY_LENGTH)
     word = models.PositiveSmallIntegerField(help_text="0: the whole name; n: from word n on.")
-    importance = models.BigIntegerField(help_text="See Place.search_importance.")
+    importance = models.BigIntegerField(help_text="See search_importance.")
     name = models.CharField(max_length=200, help_text="The name as written.")
     alternate = models.BooleanField(help_text="An alternate name, not the place's own.")
 

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                         help_text="0: the whole name; n: from word n on."
                     ),
                 ),
-                ("importance", models.BigIntegerField(help_text="See Place.search_importance.")),
+                ("importance", models.BigIntegerField(help_text="See search_importance.")),
                 ("name", models.CharField(help_text="The name as written.", max_length=200)),
                 (
                     "alternate",
