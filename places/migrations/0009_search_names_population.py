@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
             options={
                 "indexes": [
                     models.Index(
-                        fields=["key", "word", "-importance", "place"],
+                        fields=["key", "word", "-importance", "place", "name", "alternate"],
                         name="places_searchname_key_idx",
                     )
                 ],
