@@ -150,6 +150,7 @@ def search(request):
         "page": number,
         "pages": [(n, urlencode({"q": query, "page": n})) for n in range(1, pages + 1)],
         "list_query": urlencode({"q": query}),
+        "map_places": [result.place for result in results or ()],
     }
     return render(request, "places/search.html", context)
 

@@ -97,6 +97,21 @@ def test_near_me_map_holds_the_position_given_and_the_places_found(client, make_
     assert map_data(client.get("/nearby/?lat=91&lon=0").content.decode()) is None
 
 
+def test_search_results_map_holds_the_pages_places(client, make_place):
+    town_and_museum(make_place)
+    make_place("Museum of art", 49.8, 73.1)
+
+    data = map_data(client.get("/search/?q=museum").content.decode())
+
+    assert data["here"] is None
+    assert {(p["name"], p["lat"], p["lon"]) for p in data["places"]} == {
+        ("KarLag Museum", 49.679, 72.6855),
+        ("Far museum", 10.0, 10.0),
+        ("Museum of art", 49.8, 73.1),
+    }
+    assert map_data(client.get("/search/?q=nothing-like-it").content.decode()) is None
+
+
 def test_map_data_is_in_the_pages_language(client, make_place):
     town_and_museum(make_place)
 
