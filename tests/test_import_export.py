@@ -197,6 +197,23 @@ def test_reimporting_the_same_external_ids_updates_places_instead_of_duplicating
     assert "Old" not in page
 
 
+def test_a_reimport_keeps_the_html_of_unchanged_sections_and_renders_changed_ones(
+    client, db, tmp_path
+):
+    def sections(**given):
+        return geojson_file(tmp_path, feature(external_id="x:1", sections=given))
+
+    run("import_places", str(sections(description="Plain words.", history="The *old* camp.")))
+    # As if stored by an older renderer: an unchanged body keeps its HTML on re-import.
+    Section.objects.filter(kind=Section.Kind.DESCRIPTION).update(body_html="<p>Kept words.</p>")
+
+    run("import_places", str(sections(description="Plain words.", history="The *new* camp.")))
+
+    page = client.get("/places/camp-museum/").content.decode()
+    assert "Kept words." in page and "Plain words." not in page
+    assert "The <em>new</em> camp." in page and "old" not in page
+
+
 def test_a_reimport_without_texts_removes_the_places_texts(client, db, tmp_path):
     image = stored_image()
     with_texts = feature(

@@ -19,13 +19,16 @@ from django.db import connection, transaction
 from places.exchange import sql
 from places.exchange.checks import check_record
 from places.exchange.records import PLACE_COLUMNS, PlaceRecord
-from places.models import Place
+from places.models import Place, stored_section
 from places.transliteration import ascii_slug, unique_slug
 
 BATCH_SIZE = 2000
 STAGED = "places_import_staged"
-# The staged texts of a place that has none.
-NO_TEXTS = '{"sections": {}, "alternate_names": [], "photos": []}'
+# The staged sections, one row each: the body as stored, and its HTML when it is plain
+# paragraphs (NULL when it needs Markdown, rendered when written, if its body changed).
+STAGED_SECTIONS = "places_import_sections"
+# The staged alternate names and photos of a place that has none.
+NO_TEXTS = '{"alternate_names": [], "photos": []}'
 SLUG_MAX_LENGTH = Place._meta.get_field("slug").max_length
 
 
@@ -75,14 +78,19 @@ class Plan:
             " name TEXT, slug TEXT, kind TEXT, category TEXT, subtitle TEXT, short_name TEXT,"
             " country TEXT,"
             " latitude DOUBLE PRECISION, longitude DOUBLE PRECISION, cell INTEGER, status TEXT,"
-            " featured BOOLEAN, external_id TEXT, town TEXT, texts TEXT, pk BIGINT,"
-            " old_slug TEXT)"
+            " featured BOOLEAN, external_id TEXT, town TEXT, sections INTEGER, texts TEXT,"
+            " pk BIGINT, old_slug TEXT)"
+        )
+        sql.execute(
+            f"CREATE TEMPORARY TABLE {STAGED_SECTIONS} (n INTEGER NOT NULL, kind INTEGER NOT NULL,"
+            " body TEXT NOT NULL, body_html TEXT)"
         )
         return self
 
     def __exit__(self, *exc_info):
         if exc_info[0] is None and not self._discard:
             sql.execute(f"DROP TABLE {STAGED}")
+            sql.execute(f"DROP TABLE {STAGED_SECTIONS}")
         elif exc_info[0] is None:
             transaction.set_rollback(True)  # a dry run; the staged table goes with it
         return self._atomic.__exit__(*exc_info)
@@ -95,23 +103,25 @@ class Plan:
         self, records: Iterable[PlaceRecord], progress: Callable[[int], None] | None = None
     ) -> None:
         """Stage and check every record; ExchangeError from the reader stops it all."""
-        rows, count = [], 0
+        rows, sections, count = [], [], 0
         for count, record in enumerate(records, 1):
-            rows.append(self._stage(count, record))
+            rows.append(self._stage(count, record, sections))
             if len(rows) == BATCH_SIZE:
-                self._insert_staged(rows)
-                rows = []
+                self._insert_staged(rows, sections)
+                rows, sections = [], []
                 if progress:
                     progress(count)
-        self._insert_staged(rows)
+        self._insert_staged(rows, sections)
         self._staged = count
         if progress:
             progress(count)
         for name in ("slug", "external_id", "pk", "town"):
             sql.execute(f"CREATE INDEX {STAGED}_{name} ON {STAGED} ({name})")
+        sql.execute(f"CREATE INDEX {STAGED_SECTIONS}_n ON {STAGED_SECTIONS} (n)")
         # PostgreSQL never analyses a temporary table by itself; without statistics it
         # plans the checks below as if the table were empty (a minute per 100,000 places).
         sql.execute(f"ANALYZE {STAGED}")
+        sql.execute(f"ANALYZE {STAGED_SECTIONS}")
         self._find_repeats("external_id")
         self._find_repeats("slug")
         self._match_existing_places()
@@ -128,33 +138,37 @@ class Plan:
 
     # --- Each record alone ----------------------------------------------------------------
 
-    def _stage(self, n: int, record: PlaceRecord) -> tuple:
+    def _stage(self, n: int, record: PlaceRecord, sections: list[tuple]) -> tuple:
+        """The staged row of a record; its sections are added to `sections`."""
         problems, latitude, longitude, cell = check_record(record)
-        if record.sections == {} and record.alternate_names == [] and record.photos == []:
+        if record.alternate_names == [] and record.photos == []:
             texts = NO_TEXTS  # most open data: written without a look
         else:
-            texts = json.dumps(
-                {
-                    "sections": record.sections,
-                    "alternate_names": record.alternate_names,
-                    "photos": record.photos,
-                }
-            )
+            texts = json.dumps({"alternate_names": record.alternate_names, "photos": record.photos})
+        given = record.sections
         row = (
             n, record.where, record.name, record.slug, record.kind, record.category,
             record.subtitle, record.short_name, record.country, latitude, longitude, cell,
-            record.status, record.featured, record.external_id, record.town, texts,
+            record.status, record.featured, record.external_id, record.town,
+            None if given is None else len(given), texts,
         )  # fmt: skip
         if problems:
             self._problems[n] = (record.where, problems)
             # Staged all the same, to be checked against the others, but without the NUL
-            # characters PostgreSQL cannot store (json.dumps escapes those in the texts).
-            row = tuple(None if isinstance(v, str) and "\x00" in v else v for v in row)
+            # characters PostgreSQL cannot store (json.dumps escapes those in the texts), and
+            # without its sections: a file with a bad record is not written.
+            return tuple(None if isinstance(v, str) and "\x00" in v else v for v in row)
+        if given:
+            sections.extend(
+                (n, kind, *stored_section(body, markdown=False))
+                for kind, body in sorted(given.items())
+            )
         return row
 
-    def _insert_staged(self, rows: list[tuple]) -> None:
-        columns = ["n", "place_where", *PLACE_COLUMNS, "town", "texts"]
+    def _insert_staged(self, rows: list[tuple], sections: list[tuple]) -> None:
+        columns = ["n", "place_where", *PLACE_COLUMNS, "town", "sections", "texts"]
         sql.insert(STAGED, columns, rows)
+        sql.insert(STAGED_SECTIONS, ["n", "kind", "body", "body_html"], sections)
 
     # --- Against each other and the database -------------------------------------------
 
