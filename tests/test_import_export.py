@@ -123,6 +123,27 @@ def test_csv_import_creates_places_that_show_on_their_pages(client, make_place, 
     assert "Camp cemetery" in dict(nearby_items(page))
 
 
+def test_slugs_made_from_names_skip_the_slugs_given_anywhere_in_the_file(db, tmp_path):
+    path = geojson_file(
+        tmp_path,
+        feature("Old Park"),
+        feature("Old Park"),
+        feature("Old Park 2"),
+        feature("Given", slug="old-park-2"),
+        feature("Old   Park!"),
+    )
+
+    run("import_places", str(path))
+
+    assert list(Place.objects.order_by("pk").values_list("slug", flat=True)) == [
+        "old-park",
+        "old-park-3",
+        "old-park-2-2",
+        "old-park-2",
+        "old-park-4",
+    ]
+
+
 def test_slugs_made_from_names_are_ascii_and_unique(client, make_place, tmp_path):
     make_place("Парк Долинки", slug="park-dolinki")
     path = geojson_file(

@@ -27,6 +27,8 @@ STAGED = "places_import_staged"
 # The staged sections, one row each: the body as stored, and its HTML when it is plain
 # paragraphs (NULL when it needs Markdown, rendered when written, if its body changed).
 STAGED_SECTIONS = "places_import_sections"
+# The slugs made from names, until they are copied into the staged rows.
+MADE_SLUGS = "places_import_slugs"
 # The staged alternate names and photos of a place that has none.
 NO_TEXTS = '{"alternate_names": [], "photos": []}'
 SLUG_MAX_LENGTH = Place._meta.get_field("slug").max_length
@@ -224,25 +226,37 @@ class Plan:
 
     def _make_slugs(self) -> None:
         """A slug from the name for each new place without one, unlike any slug in the
-        database or the file, in file order (page by page, to keep memory flat)."""
-        taken = _TakenSlugs()
-        last = 0
+        database or the file, in file order (page by page, to keep memory flat).
+
+        The slugs made are added to a table of their own and copied into the staged rows in
+        one statement, with the staged slugs' index built again after: updating the staged
+        rows one by one through that index took twice as long."""
+        sql.execute(f"CREATE TEMPORARY TABLE {MADE_SLUGS} (n INTEGER PRIMARY KEY, slug TEXT)")
+        sql.execute(f"CREATE INDEX {MADE_SLUGS}_slug ON {MADE_SLUGS} (slug)")
+        taken, last = _TakenSlugs(), 0
         while True:
             page = sql.rows(
                 f"SELECT n, name FROM {STAGED} WHERE slug = '' AND n > %s ORDER BY n LIMIT %s",
                 [last, BATCH_SIZE],
             )
             if not page:
-                return
+                break
             last = page[-1][0]
             bases = {n: ascii_slug(name, SLUG_MAX_LENGTH) for n, name in page if name}
             taken.look_up(bases.values())
             made = [
-                (unique_slug(base, taken, taken.next_suffix, SLUG_MAX_LENGTH), n)
+                (n, unique_slug(base, taken, taken.next_suffix, SLUG_MAX_LENGTH))
                 for n, base in bases.items()
             ]
-            sql.update(STAGED, "n", ["slug"], made)
+            sql.insert(MADE_SLUGS, ["n", "slug"], made)
             taken.forget()
+        if last:
+            sql.execute(f"DROP INDEX {STAGED}_slug")
+            sql.execute(
+                f"UPDATE {STAGED} SET slug = m.slug FROM {MADE_SLUGS} m WHERE m.n = {STAGED}.n"
+            )
+            sql.execute(f"CREATE INDEX {STAGED}_slug ON {STAGED} (slug)")
+        sql.execute(f"DROP TABLE {MADE_SLUGS}")
 
     def _check_towns(self) -> None:
         """The town is found by slug in the file, else in the database (as the file leaves
@@ -281,8 +295,9 @@ class Plan:
 
 
 class _TakenSlugs:
-    """The slugs in the database or the staged file, looked up as unique_slug asks, so that
-    only a page of them is in memory. next_suffix is kept for names used more than once."""
+    """The slugs in the database, the staged file or made already, looked up as unique_slug
+    asks, so that only a page of them is in memory. next_suffix is kept for names used more
+    than once."""
 
     def __init__(self):
         self.known: dict[str, bool] = {}
@@ -296,8 +311,9 @@ class _TakenSlugs:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT slug FROM {Place._meta.db_table} WHERE slug IN ({placeholders})"
-                    f" UNION SELECT slug FROM {STAGED} WHERE slug IN ({placeholders})",
-                    batch * 2,
+                    f" UNION SELECT slug FROM {STAGED} WHERE slug IN ({placeholders})"
+                    f" UNION SELECT slug FROM {MADE_SLUGS} WHERE slug IN ({placeholders})",
+                    batch * 3,
                 )
                 found = {slug for (slug,) in cursor.fetchall()}
             self.known.update((slug, slug in found) for slug in batch)
@@ -311,6 +327,7 @@ class _TakenSlugs:
         self.known[slug] = True
 
     def forget(self) -> None:
-        """Drop the page's slugs (now staged) and the suffixes of names used once."""
+        """Drop the page's slugs (now in the table of made slugs) and the suffixes of names
+        used once."""
         self.known.clear()
         self.next_suffix = {base: n for base, n in self.next_suffix.items() if n > 2}
