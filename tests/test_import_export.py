@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError
+from django.db import connection
 
 from places import geo
 from places.exchange.records import DERIVED_FIELDS
@@ -142,6 +143,42 @@ def test_slugs_made_from_names_skip_the_slugs_given_anywhere_in_the_file(db, tmp
         "old-park-2",
         "old-park-4",
     ]
+
+
+def place_indexes():
+    """The place table's index definitions, and on SQLite the indexes ANALYZE has described."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM main.sqlite_master WHERE type = 'index'"
+                " AND tbl_name = 'places_place' ORDER BY name"
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT idx FROM main.sqlite_stat1 WHERE tbl = 'places_place' ORDER BY idx"
+            )
+            return indexes, cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'places_place'"
+            " ORDER BY indexname"
+        )
+        return cursor.fetchall(), []
+
+
+def test_an_import_keeps_the_place_tables_indexes_and_their_statistics(make_place, tmp_path):
+    # On SQLite an import that creates more places than the table holds builds the indexes
+    # after writing them (see write.py); a smaller one writes into them.
+    make_place("Zhezkazgan")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    before = place_indexes()
+    assert len(before[0]) >= 10 and (connection.vendor != "sqlite" or before[1])
+    many = [feature(f"Place {number}", external_id=f"x:{number}") for number in range(30)]
+    run("import_places", str(geojson_file(tmp_path, *many)))
+    assert place_indexes() == before
+    run("import_places", str(geojson_file(tmp_path, feature("One more"), name="b.geojson")))
+    assert place_indexes() == before
+    assert Place.objects.filter(status="published").order_by("slug").first().slug == "one-more"
 
 
 def test_slugs_made_from_names_are_ascii_and_unique(client, make_place, tmp_path):
