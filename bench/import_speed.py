@@ -4,7 +4,8 @@ Not a test. Run from the repository root:
     .venv/bin/python bench/import_speed.py [--places N] [--cases csv-plain geojson-texts ...]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide .venv/bin/python bench/import_speed.py
 On SQLite it works on a throwaway database in a temporary folder; on PostgreSQL on the
-database guide_bench_import next to the one DATABASE_URL names (created, emptied, dropped).
+database guide_bench_import (or --database) next to the one DATABASE_URL names (created,
+emptied, dropped).
 Each import runs in its own process, so that its peak resident memory (RSS) is its own.
 """
 
@@ -155,6 +156,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--places", type=int, default=100_000, help="Places in each file.")
     parser.add_argument("--cases", nargs="+", choices=CASES, default=CASES)
+    parser.add_argument(
+        "--database",
+        default="guide_bench_import",
+        help="On PostgreSQL, the throwaway database's name (created, emptied, dropped).",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -173,7 +179,7 @@ def main():
     if postgres:
         parts = urlsplit(base)
         admin = urlunsplit(parts._replace(path="/postgres"))
-        name = "guide_bench_import"
+        name = args.database
         env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
         subprocess.run([sys.executable, "-c", PG_DATABASE, admin, name, "create"], check=True)
     else:
