@@ -5,9 +5,8 @@ Set-based SQL from the staged rows and executemany, not the ORM: on SQLite bulk_
 rows/s, while INSERT ... SELECT from the staged table or one prepared statement run over a
 batch writes over 100,000 rows/s. The staged values were made by the model's own functions
 (fields' validation, stored_coordinates, stored_section, as Place.save and Section.save store
-them). Deletes are plain DELETEs too: QuerySet.delete() fetches and
-signals row by row once a model has receivers (the page cache's); the page cache is told once,
-when the import commits.
+them). Deletes are plain DELETEs too: QuerySet.delete() fetches and signals row by row once a
+model has receivers (the page cache's); the page cache is told once, when the import commits.
 """
 
 import json
@@ -198,9 +197,9 @@ def _write_sections(page: list[int], now, updates: bool) -> None:
             " AND sections IS NOT NULL)",
             page,
         )
-    columns = [sql.column(Section, name) for name in ("place", "kind", "body", "body_html")]
+    fields = ("place", "kind", "body", "body_html", "created", "updated")
     sql.execute(
-        f"INSERT INTO {section} ({', '.join(columns)}, created, updated)"
+        f"INSERT INTO {section} ({', '.join(sql.column(Section, name) for name in fields)})"
         f" SELECT s.pk, {sections}.kind, {sections}.body, {sections}.body_html, %s, %s"
         f" FROM {sections} JOIN {STAGED} s ON s.n = {sections}.n WHERE {in_page}"
         f" ORDER BY {sections}.n, {sections}.kind",
