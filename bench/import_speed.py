@@ -6,7 +6,8 @@ Not a test. Run from the repository root:
 On SQLite it works on a throwaway database in a temporary folder; on PostgreSQL on the
 database guide_bench_import (or --database) next to the one DATABASE_URL names (created,
 emptied, dropped).
-Each import runs in its own process, so that its peak resident memory (RSS) is its own.
+Each import runs in its own process, so that its peak resident memory (RSS) and processor time
+are its own.
 """
 
 import argparse
@@ -118,11 +119,14 @@ def child(command):
             )
         return {}
     with open(os.devnull, "w") as quiet:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         call_command(*command, stdout=quiet, stderr=quiet)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     return {
         "seconds": seconds,
+        # This process's own processor time: on a busy machine it grows less than the
+        # seconds do (the database server's time is not in it).
+        "cpu": cpu,
         "places": Place.objects.count(),
         "names": AlternateName.objects.count(),
         # Linux reports kilobytes.
@@ -197,7 +201,7 @@ def main():
         rate = result["places"] / result["seconds"]
         say(
             f"  {label:<38} {result['places']:>9,} places {result['seconds']:7.2f} s "
-            f"{rate:>8,.0f} /s  peak {result['peak_mb']:6.0f} MB"
+            f"{rate:>8,.0f} /s  peak {result['peak_mb']:6.0f} MB  cpu {result['cpu']:6.2f} s"
         )
 
     try:
