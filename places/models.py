@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from places import browse, folding, geo, images, photo_files
-from places.markup import normalize_text, render_markdown
+from places.markup import markdown_html, normalize_text, plain_paragraphs
 from places.nearby import nearest
 
 # How many stored keys a search reads at most in its key range (exact, prefix and word
@@ -42,11 +42,15 @@ def stored_coordinates(latitude, longitude) -> tuple[float, float, int]:
     return latitude, longitude, geo.cell_of(latitude, longitude)
 
 
-def stored_section(body: str) -> tuple[str, str]:
+def stored_section(body: str, *, markdown: bool = True) -> tuple[str, str | None]:
     """A section's body as stored (normalize_text) and its HTML: Section.save and the bulk
-    import both store sections through this."""
+    import both store sections through this. With `markdown=False` the HTML is None for a body
+    that needs Markdown (the import renders those later, and only when their body changed)."""
     body = normalize_text(body)
-    return body, render_markdown(body)
+    html = plain_paragraphs(body)
+    if html is None and markdown:
+        html = markdown_html(body)
+    return body, html
 
 
 class PlaceQuerySet(models.QuerySet):
