@@ -4,9 +4,9 @@
 // box is a plain form that opens the results page.
 (function () {
   "use strict";
-  var form = document.querySelector("form.site-search");
-  var input = form && form.querySelector("#search-q");
-  if (!input) {
+  var input = document.getElementById("search-q");
+  var form = input && input.form;
+  if (!form) {
     return;
   }
 
