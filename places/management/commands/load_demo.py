@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from places.models import Place, Section
+from places.models import AlternateName, Place, Section
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_ACCOUNT = "contributor"
@@ -63,6 +63,11 @@ class Command(BaseCommand):
                 },
             )
             by_slug[place.slug] = place
+            # Its other names, which search finds it by (each save rewrites its keys).
+            names = fact.get("alternate_names", [])
+            place.alternate_names.exclude(name__in=names).delete()
+            for name in names:
+                AlternateName.objects.get_or_create(place=place, name=name)
             for key, body in texts.get(place.slug, {}).items():
                 Section.objects.update_or_create(
                     place=place, kind=Section.Kind[key.upper()], defaults={"body": body}
