@@ -112,6 +112,20 @@ def test_up_and_down_move_through_the_suggestions_and_wrap(live_server):
         playwright.stop()
 
 
+def test_at_most_eight_suggestions_come(live_server, make_place):
+    for n in range(10):
+        make_place(f"Museum number {n}", 49.0 + n / 10, 72.0)
+    playwright, browser, page = browse(live_server)
+    try:
+        page.goto("/")
+        type_in_the_box(page, "museum number")
+        assert page.locator(OPTIONS).count() == 8
+        assert page.inner_text("#search-count") == "Suggestions: 8"
+    finally:
+        browser.close()
+        playwright.stop()
+
+
 def test_a_slow_answer_to_earlier_text_never_replaces_the_later_one(live_server):
     playwright, browser, page = browse(live_server)
     held, failed = [], []
