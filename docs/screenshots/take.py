@@ -1,4 +1,5 @@
-"""Takes the README's screenshots of the search suggestions and of a town page from the demo data.
+"""Takes the README's screenshots of pages (a place, a town, the places list, the search
+suggestions) from the demo data.
 
     .venv/bin/python docs/screenshots/take.py
 
@@ -54,8 +55,15 @@ def serve(database):
 def take(url):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless"])
-        page = browser.new_page(base_url=url, viewport={"width": 900, "height": 1100})
+        page = browser.new_page(base_url=url, viewport={"width": 1000, "height": 1400})
+        page.goto("/places/karlag-museum/")
+        page.screenshot(path=HERE / "place-page.png")
 
+        page.set_viewport_size({"width": 900, "height": 900})
+        page.goto("/places/?country=Kazakhstan&kind=sight")
+        page.screenshot(path=HERE / "places-list.png")
+
+        page.set_viewport_size({"width": 900, "height": 1100})
         page.goto("/places/shakhtinsk-qalasy/")
         page.screenshot(path=HERE / "town-page.png")
 
