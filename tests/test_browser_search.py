@@ -245,9 +245,9 @@ def test_voice_search_says_when_it_cannot_listen(live_server):
             assert button.get_attribute("aria-pressed") == "false"
             messages[error] = page.inner_text("#search-voice-status")
         assert messages == {
-            "not-allowed": "The microphone is not allowed. Type the name instead.",
+            "not-allowed": "The microphone is not allowed: type the name instead.",
             "no-speech": "Nothing was heard. Try again, or type the name.",
-            "network": "Voice search did not work. Type the name instead.",
+            "network": "Voice search did not work: type the name instead.",
         }
         button.click()
         button.click()  # a second press stops listening

@@ -490,10 +490,14 @@ def plan(sql, params):
         if connection.vendor == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             return " ".join(str(row[-1]) for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = off")  # an empty table is cheaper to scan
+        # A small table is cheaper to read whole, or by bitmap and sorted (once the
+        # statistics know how small it is); a large one is not.
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = " ".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
+        cursor.execute("RESET enable_bitmapscan")
         return plan
 
 

@@ -142,6 +142,9 @@
   });
 
   input.addEventListener("keydown", function (event) {
+    if (event.isComposing) {
+      return; // the keys belong to an input method
+    }
     var n = options.length;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       if (!n) {
