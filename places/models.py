@@ -550,6 +550,8 @@ def write_search_names(place_ids, places, alternates):
         for pk, (importance, own, others) in names.items()
         for word, key, text, alternate in folding.keys_of(own, others)
     ]
+    # In key order, the index's: a batch fills its pages one after another.
+    rows.sort(key=lambda row: row[1])
     table = connection.ops.quote_name(SearchName._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(SearchName._meta.get_field(name).column)

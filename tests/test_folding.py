@@ -22,6 +22,7 @@ names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
         (["Straße", "STRASSE"], "strasse"),
         (["Irtysh–Karaganda Canal", "irtysh karaganda canal"], "irtysh karaganda canal"),
         (["北京市"], "北京市"),
+        (["\u0301", "!?", "", "\U0001d165"], ""),  # marks alone, punctuation, nothing
     ],
 )
 def test_a_name_typed_in_any_case_accents_or_script_folds_to_one_key(texts, key):
