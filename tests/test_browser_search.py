@@ -126,6 +126,21 @@ def test_at_most_eight_suggestions_come(live_server, make_place):
         playwright.stop()
 
 
+def test_a_text_that_matches_nothing_says_so_and_opens_no_list(live_server):
+    playwright, browser, page = browse(live_server)
+    try:
+        page.goto("/")
+        page.locator("#search-q").press_sequentially("zzzz")
+        page.wait_for_function("document.getElementById('search-count').textContent !== ''")
+        assert page.inner_text("#search-count") == "No suggestions"
+        assert combobox(page) == {
+            "role": "combobox", "expanded": "false", "active": None, "list shown": False,
+        }  # fmt: skip
+    finally:
+        browser.close()
+        playwright.stop()
+
+
 def test_a_slow_answer_to_earlier_text_never_replaces_the_later_one(live_server):
     playwright, browser, page = browse(live_server)
     held, failed = [], []
