@@ -517,7 +517,7 @@ class SearchNameQuerySet(models.QuerySet):
         if not query:
             return None
         if not folding.fold(query):
-            return "SELECT NULL WHERE 1 = 0", []
+            return "SELECT 0 WHERE 1 = 0", []  # no place (ids start at 1)
         return self.places_matching(query).query.sql_with_params()
 
     def rewrite(self, place_ids):

@@ -516,6 +516,12 @@ def test_q_on_the_places_list_combines_with_the_filters_and_their_counts(client,
     assert "Stadium" not in page  # no stadium's name has "karaganda" in it
 
 
+def test_a_q_without_letters_or_digits_on_the_places_list_matches_nothing(client, demo):
+    page = client.get("/places/", {"q": "?!", "kind": "area"}).content.decode()
+
+    assert "No published place matches" in page
+
+
 def test_q_on_the_places_list_can_be_left_out_when_nothing_matches(client, demo):
     page = client.get("/places/", {"q": "qqqq", "kind": "area"}).content.decode()
 
