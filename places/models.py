@@ -535,36 +535,51 @@ CANDIDATE_FIELDS = ("place", "key", "word", "importance", "name", "alternate")
 
 
 def write_search_names(place_ids, places, alternates):
-    """Replace the keys of the places `place_ids` with those of `places` ([(id, name,
-    short_name, kind, population)], the published ones) and their alternate names
-    ([(place id, name)]): one DELETE a thousand places, and an executemany of the rows. The
-    bulk import writes through this too."""
+    """Make the keys of the places `place_ids` those of `places` ([(id, name, short_name, kind,
+    population)], the published ones) and their alternate names ([(place id, name)]). A
+    place whose keys are already these is left alone (a re-import, a save that changed no
+    name); the others' keys are deleted (one DELETE a thousand places) and written again
+    (one executemany). The bulk import writes through this too."""
     names = {}
     for pk, name, short_name, kind, population in places:
         names[pk] = (search_importance(kind, population), [name, short_name], [])
     for pk, name in alternates:
         if pk in names:
             names[pk][2].append(name)
-    rows = [
-        (pk, key, word, importance, text, alternate)
+    wanted = {
+        pk: {
+            (pk, key, word, importance, text, alternate)
+            for word, key, text, alternate in folding.keys_of(own, others)
+        }
         for pk, (importance, own, others) in names.items()
-        for word, key, text, alternate in folding.keys_of(own, others)
-    ]
-    # In key order, the index's: a batch fills its pages one after another.
-    rows.sort(key=lambda row: row[1])
+    }
     table = connection.ops.quote_name(SearchName._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(SearchName._meta.get_field(name).column)
         for name in CANDIDATE_FIELDS
     )
-    place_ids = list(place_ids)
+    stored = {}
+    batches = [list(place_ids)[start : start + 1000] for start in range(0, len(place_ids), 1000)]
     with connection.cursor() as cursor:
-        for start in range(0, len(place_ids), 1000):
-            batch = place_ids[start : start + 1000]
+        for batch in batches:
             cursor.execute(
-                f"DELETE FROM {table} WHERE place_id IN ({', '.join(['%s'] * len(batch))})",
+                f"SELECT {columns} FROM {table}"
+                f" WHERE place_id IN ({', '.join(['%s'] * len(batch))})",
                 batch,
             )
+            for pk, key, word, importance, text, alternate in cursor.fetchall():
+                row = (pk, key, word, importance, text, bool(alternate))
+                stored.setdefault(pk, set()).add(row)
+        changed = [pk for batch in batches for pk in batch if stored.get(pk) != wanted.get(pk)]
+        for start in range(0, len(changed), 1000):
+            batch = [pk for pk in changed[start : start + 1000] if pk in stored]
+            if batch:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE place_id IN ({', '.join(['%s'] * len(batch))})",
+                    batch,
+                )
+        # In key order, the index's: a batch fills its pages one after another.
+        rows = sorted((row for pk in changed for row in wanted.get(pk, ())), key=lambda r: r[1])
         if rows:
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 6)})", rows

@@ -329,6 +329,23 @@ def test_importing_a_file_again_rewrites_the_keys_of_renamed_places(client, db, 
     assert found(client, "steppe") == []
 
 
+def test_importing_an_unchanged_file_again_leaves_the_keys_alone(db, tmp_path):
+    path = tmp_path / "places.csv"
+    path.write_text(
+        "name,slug,latitude,longitude,category,alternate_names\n"
+        "Old Mill,old-mill,48.6,67.0,Mill,Старая мельница\n"
+        "New Mill,new-mill,48.7,67.1,Mill,\n",
+        encoding="utf-8",
+    )
+    run("import_places", str(path))
+    before = list(SearchName.objects.order_by("pk").values_list("pk", "key"))
+
+    run("import_places", str(path))
+
+    assert list(SearchName.objects.order_by("pk").values_list("pk", "key")) == before
+    assert ("old mill" in {key for _, key in before}) and len(before) == 6
+
+
 def test_geonames_import_writes_population_and_keys_and_keeps_the_guide_s_name(
     client, demo, kazakh_cities
 ):
