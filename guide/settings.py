@@ -123,7 +123,12 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded photos: refused above this many bytes, or pixels (read from the file's header,
+# before decoding; decoding takes about 4 bytes a pixel, several times over). See places/images.py.
+PLACES_PHOTO_MAX_BYTES = env.int("PLACES_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+PLACES_PHOTO_MAX_PIXELS = env.int("PLACES_PHOTO_MAX_PIXELS", default=40_000_000)
 STORAGES = {
+    # Photos (README "Photos and media storage": S3-compatible storage with django-storages).
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed, compressed file names need `collectstatic`; development serves the sources.

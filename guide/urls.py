@@ -1,11 +1,14 @@
-"""Top-level URLs: the guide, the admin, and uploaded media in development."""
+"""Top-level URLs: the guide, the admin, and uploaded photos."""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
+
+from places.media import serve_photo
 
 admin.site.site_header = "Places guide"
 admin.site.site_title = "Places guide admin"
@@ -18,7 +21,11 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("places.urls")),
 ]
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Photos, whatever DEBUG says, unless a web server in front serves MEDIA_URL (places/media.py);
+# none when MEDIA_URL is another site's (a bucket's).
+if not urlsplit(settings.MEDIA_URL).netloc:
+    media = settings.MEDIA_URL.strip("/")
+    urlpatterns.append(path(f"{media}/<path:name>", serve_photo, name="media"))
 
 # A server error under /api/ is answered in JSON, elsewhere with templates/500.html.
 handler500 = "places.api.server_error"

@@ -2,11 +2,18 @@
 form."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db import models
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from places import images
 from places.markup import normalize_text
 from places.models import AlternateName, Photo, Place, Section
+from places.photo_files import PreparedUpload
 
 
 class StoredTextField(forms.CharField):
@@ -24,10 +31,69 @@ class SectionInline(admin.StackedInline):
     formfield_overrides = {models.TextField: {"form_class": StoredTextField}}
 
 
+ACCEPTED = gettext_lazy("Upload a JPEG, PNG or WebP image.")
+
+
+class PhotoUploadField(forms.FileField):
+    """An uploaded photo, checked by its content and re-encoded (places.images): the model
+    stores what this returns, a PreparedUpload. The file's name plays no part."""
+
+    def __init__(self, *args, max_length=None, **kwargs):
+        kwargs["help_text"] = ACCEPTED
+        super().__init__(*args, **kwargs)  # no max_length: the name we store is our own
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        limit = settings.PLACES_PHOTO_MAX_BYTES
+        if upload.size > limit:
+            message = _("This file is %(size)s, more than the %(limit)s accepted.")
+            sizes = {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            raise forms.ValidationError(f"{message % sizes} {ACCEPTED}", code="too_large")
+        upload.seek(0)
+        try:
+            prepared = images.prepare(upload.read(), settings.PLACES_PHOTO_MAX_PIXELS)
+        except images.Refused as refusal:
+            raise forms.ValidationError(refusal_message(refusal), code=refusal.reason) from None
+        return PreparedUpload(prepared)
+
+
+def refusal_message(refusal):
+    if refusal.reason == "format":
+        return _(
+            "Upload a JPEG, PNG or WebP image. This file is not one: other formats "
+            "(SVG, PDF, TIFF, PSD, GIF, HTML, text…) are not accepted, whatever their name."
+        )
+    if refusal.reason == "pixels":
+        limit = settings.PLACES_PHOTO_MAX_PIXELS / 1_000_000
+        if refusal.width:
+            message = _(
+                "This image is %(width)s × %(height)s pixels, more than the %(limit)s "
+                "megapixels accepted."
+            )
+            values = {"width": refusal.width, "height": refusal.height, "limit": f"{limit:g}"}
+            return f"{message % values} {ACCEPTED}"
+        message = _("This image has more than the %(limit)s megapixels accepted.")
+        return f"{message % {'limit': f'{limit:g}'}} {ACCEPTED}"
+    message = _("This file could not be read as an image: it may be damaged or cut short.")
+    return f"{message} {ACCEPTED}"
+
+
 class PhotoInline(admin.StackedInline):
     model = Photo
     extra = 0
-    fields = ["image", "alt_text", "caption", "credit", "position"]
+    fields = ["thumbnail", "image", "alt_text", "caption", "credit", "licence", "position"]
+    readonly_fields = ["thumbnail"]
+    formfield_overrides = {models.ImageField: {"form_class": PhotoUploadField}}
+
+    @admin.display(description=gettext_lazy("Photo"))
+    def thumbnail(self, photo):
+        shown = photo.shown if photo.pk else None
+        if shown is None:
+            return "—"
+        height = images.variant_height(photo.width, photo.height, 160) if photo.width else ""
+        return format_html('<img src="{}" alt="" width="160" height="{}">', shown.small, height)
 
 
 class AlternateNameInline(admin.TabularInline):

@@ -250,6 +250,7 @@ def photo_json(request, photo):
         "alt_text": photo.alt_text,
         "caption": photo.caption,
         "credit": photo.credit,
+        "licence": photo.licence,
         "width": photo.width,
         "height": photo.height,
     }

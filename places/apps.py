@@ -8,8 +8,14 @@ class PlacesConfig(AppConfig):
     verbose_name = "Places"
 
     def ready(self):
-        from places import cache, models
+        from django.db.models.signals import post_delete
+
+        from places import cache, models, photo_files
 
         cache.connect_signals(
             models.Place, models.Section, models.Photo, models.AlternateName, models.SlugRedirect
+        )
+        # A deleted photo's files go once the deletion commits.
+        post_delete.connect(
+            photo_files.photo_deleted, sender=models.Photo, dispatch_uid="photo-files-delete"
         )

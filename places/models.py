@@ -1,5 +1,6 @@
 """Places, their text sections and photos, and the old slugs that redirect to them."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxValueValidator,
@@ -10,10 +11,11 @@ from django.db import connection, models
 from django.db.models import Prefetch, Q
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from places import browse, folding, geo
+from places import browse, folding, geo, images, photo_files
 from places.markup import normalize_text, render_markdown
 from places.nearby import nearest
 
@@ -336,12 +338,6 @@ class Place(models.Model):
         """The town the pages and the API name: only a published one."""
         return self.town if self.town and self.town.is_published else None
 
-    @property
-    def search_importance(self):
-        """What ranks equally good search matches: areas by population (and above other
-        places), then the rest."""
-        return search_importance(self.kind, self.population)
-
     def neighbours(self, radius_km, limit):
         """The published places nearest to this one, itself left out."""
         return Place.objects.nearest_published(
@@ -392,6 +388,8 @@ SEARCHED_FIELDS = {"name", "short_name", "status", "kind", "population"}
 
 
 def search_importance(kind, population):
+    """What ranks equally good search matches: areas by population (and above other
+    places), then the rest."""
     return 1 + (population or 0) if kind == Place.Kind.AREA else 0
 
 
@@ -593,12 +591,13 @@ class SearchName(models.Model):
     Only published places have keys, so that search never reads a draft's. Written whenever a
     name or the status changes: Place.save, an alternate name's save or delete (signals
     below), the bulk import and load_demo (write_search_names); deleted with the place.
+    QuerySet.update() bypasses them, as it bypasses Place.save: use save() to rename.
     """
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="search_names")
     key = SearchKeyField(max_length=folding.KEY_LENGTH)
     word = models.PositiveSmallIntegerField(help_text="0: the whole name; n: from word n on.")
-    importance = models.BigIntegerField(help_text="See Place.search_importance.")
+    importance = models.BigIntegerField(help_text="See search_importance.")
     name = models.CharField(max_length=200, help_text="The name as written.")
     alternate = models.BooleanField(help_text="An alternate name, not the place's own.")
 
@@ -674,8 +673,33 @@ class Section(models.Model):
 
 
 class Photo(models.Model):
+    class Licence(models.TextChoices):
+        # SPDX identifiers, so that exports name them as other open data does.
+        CC0 = "CC0-1.0", "CC0 1.0"
+        CC_BY = "CC-BY-4.0", "CC BY 4.0"
+        CC_BY_SA = "CC-BY-SA-4.0", "CC BY-SA 4.0"
+        CC_BY_ND = "CC-BY-ND-4.0", "CC BY-ND 4.0"
+        CC_BY_NC = "CC-BY-NC-4.0", "CC BY-NC 4.0"
+        CC_BY_NC_SA = "CC-BY-NC-SA-4.0", "CC BY-NC-SA 4.0"
+        CC_BY_NC_ND = "CC-BY-NC-ND-4.0", "CC BY-NC-ND 4.0"
+        PUBLIC_DOMAIN = "public-domain", _("Public domain")
+        PERMISSION = "permission", _("All rights reserved, used with permission")
+
+    LICENCE_URLS = {
+        Licence.CC0: "https://creativecommons.org/publicdomain/zero/1.0/",
+        Licence.CC_BY: "https://creativecommons.org/licenses/by/4.0/",
+        Licence.CC_BY_SA: "https://creativecommons.org/licenses/by-sa/4.0/",
+        Licence.CC_BY_ND: "https://creativecommons.org/licenses/by-nd/4.0/",
+        Licence.CC_BY_NC: "https://creativecommons.org/licenses/by-nc/4.0/",
+        Licence.CC_BY_NC_SA: "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+        Licence.CC_BY_NC_ND: "https://creativecommons.org/licenses/by-nc-nd/4.0/",
+        Licence.PUBLIC_DOMAIN: "https://creativecommons.org/publicdomain/mark/1.0/",
+    }
+
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="photos/%Y/%m/", width_field="width", height_field="height")
+    # Re-encoded and named by us when saved (places/photo_files.py, places/images.py); an
+    # import may name a file already in the media storage.
+    image = models.ImageField(upload_to="photos/%Y/%m/")
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
     alt_text = models.CharField(
@@ -685,7 +709,16 @@ class Photo(models.Model):
     )
     caption = models.CharField(max_length=300, blank=True, validators=NO_NUL)
     credit = models.CharField(
-        max_length=200, blank=True, validators=NO_NUL, help_text="Author and licence."
+        max_length=200,
+        blank=True,
+        validators=NO_NUL,
+        help_text='Who took it, e.g. "A. Author"; the licence has its own field.',
+    )
+    licence = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=Licence,
+        help_text="The licence under which the guide shows it.",
     )
     position = models.PositiveSmallIntegerField(
         default=0, help_text="The first photo leads the page."
@@ -697,6 +730,41 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.caption or self.alt_text
+
+    def save(self, *args, **kwargs):
+        if not (self.image and not self.image._committed):
+            return super().save(*args, **kwargs)
+        # A new file: re-encoded by us (the admin's form has done it already), stored under a
+        # name of ours once the transaction commits; the file it replaces goes then.
+        upload = self.image.file
+        if isinstance(upload, photo_files.PreparedUpload):
+            prepared = upload.prepared
+        else:
+            upload.seek(0)
+            prepared = images.prepare(upload.read(), settings.PLACES_PHOTO_MAX_PIXELS)
+        replaced = (
+            self.pk and Photo.objects.filter(pk=self.pk).values_list("image", "width").first()
+        )
+        name = photo_files.new_master_name()
+        # Before the save's signal: pages are cached anew once the files are there.
+        photo_files.write_on_commit(name, prepared)
+        self.image, self.width, self.height = name, prepared.width, prepared.height
+        self.__dict__.pop("shown", None)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "image", "width", "height"}
+        super().save(*args, **kwargs)
+        if replaced:
+            photo_files.remove_on_commit(*replaced)
+
+    @cached_property
+    def shown(self):
+        """The photo's files as pages show them (photo_files.Shown), or None when its file
+        is missing from the media storage: a page shows no image rather than a broken one."""
+        return photo_files.shown(self.image.name, self.width)
+
+    @property
+    def licence_url(self):
+        return self.LICENCE_URLS.get(self.licence)
 
 
 class ContentVersion(models.Model):

@@ -52,15 +52,17 @@ def contributor(db):
 
 
 def contributors_group():
-    """The group its data migration made, made again when a transactional test (which
+    """The group its data migrations made, made again when a transactional test (which
     empties every table when it ends) ran before."""
-    migration = importlib.import_module("places.migrations.0002_contributors_group")
-    group, created = Group.objects.get_or_create(name=migration.GROUP)
+    migrations = [
+        importlib.import_module(f"places.migrations.{name}")
+        for name in ("0002_contributors_group", "0008_contributors_delete_photos")
+    ]
+    group, created = Group.objects.get_or_create(name=migrations[0].GROUP)
     if created:
+        codenames = [codename for migration in migrations for codename in migration.PERMISSIONS]
         group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="places", codename__in=migration.PERMISSIONS
-            )
+            Permission.objects.filter(content_type__app_label="places", codename__in=codenames)
         )
     return group
 

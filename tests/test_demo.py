@@ -1,7 +1,9 @@
-"""The demo data: the KarLag Museum page reproduces the listing it was taken from."""
+"""The demo data: the KarLag Museum page reproduces the listing it was taken from, and every
+demo place has our texts."""
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,6 +14,8 @@ from tests.pages import nearby_items, text
 
 FACTS = json.loads((DEMO_DIR / "karaganda.json").read_text(encoding="utf-8"))["places"]
 LISTED = {place["name"]: place["listed_km"] for place in FACTS if "listed_km" in place}
+TEXTS = json.loads((DEMO_DIR / "texts.json").read_text(encoding="utf-8"))
+SECTION_HEADING = re.compile(r'<h2 id="section-\d+">([^<]+)</h2>')
 
 
 def test_karlag_page_lists_the_same_places_within_a_tenth_of_a_km(client, demo):
@@ -37,6 +41,17 @@ def test_karlag_page_has_all_five_sections_in_order(client, demo):
     assert positions == sorted(positions)
 
 
+def test_every_demo_place_page_shows_a_description_and_at_least_one_more_section(client, demo):
+    assert set(TEXTS) == {place["slug"] for place in FACTS}
+    for place in FACTS:
+        page = client.get(f"/places/{place['slug']}/").content.decode()
+
+        headings = SECTION_HEADING.findall(page)
+        assert headings[0] == "Description" and len(headings) >= 2, place["slug"]
+        written = [Section.Kind[kind.upper()] for kind in TEXTS[place["slug"]]]
+        assert headings == [kind.label for kind in sorted(written)], place["slug"]
+
+
 def test_demo_town_page_lists_places_near_shakhtinsk(client, demo):
     page = client.get("/places/shakhtinsk-qalasy/nearby/").content.decode()
 
@@ -51,8 +66,8 @@ def test_loading_the_demo_twice_changes_nothing(demo):
 
     call_command("load_demo", stdout=io.StringIO())
 
-    assert (Place.objects.count(), Section.objects.count()) == counts == (29, counts[1])
-    assert counts[1] >= 5 + 10
+    sections = sum(len(texts) for texts in TEXTS.values())
+    assert (Place.objects.count(), Section.objects.count()) == counts == (29, sections)
 
 
 def test_demo_account_needs_debug(db, settings, client):

@@ -556,6 +556,19 @@ PHOTO_FORM = {"photos-TOTAL_FORMS": "1", "photos-0-alt_text": "Entrance", "photo
             {"photos": [{"image": "photos/2026/01/entrance.png", "alt_text": ""}]},
             f"photo alt_text: {BLANK}",
         ),
+        (
+            {**PHOTO_FORM, "photos-0-licence": "CC-BY-5.0"},
+            {
+                "photos": [
+                    {
+                        "image": "photos/2026/01/entrance.png",
+                        "alt_text": "A",
+                        "licence": "CC-BY-5.0",
+                    }
+                ]
+            },
+            "photo licence: Value 'CC-BY-5.0' is not a valid choice.",
+        ),
         ({"name": "x" * 201}, {"name": "x" * 201}, f"name: {TOO_LONG.format(200, 201)}"),
         ({"category": ""}, {"category": ""}, f"category: {BLANK}"),
         ({"kind": "museum"}, {"kind": "museum"}, "kind: Value 'museum' is not a valid choice."),
@@ -672,7 +685,8 @@ def varied_places(make_place):
         image=stored_image("photos/2026/01/hall.png"),
         alt_text="The main hall",
         caption='"Hall", 2019',
-        credit="A. Editor, CC BY-SA 4.0",
+        credit="A. Editor",
+        licence=Photo.Licence.CC_BY_SA,
         position=1,
     )
     museum.photos.create(image=stored_image(), alt_text="The entrance")
@@ -782,13 +796,15 @@ def test_export_holds_every_field_a_contributor_can_set(varied_places):
                 "alt_text": "The entrance",
                 "caption": "",
                 "credit": "",
+                "licence": "",
                 "position": 0,
             },
             {
                 "image": "photos/2026/01/hall.png",
                 "alt_text": "The main hall",
                 "caption": '"Hall", 2019',
-                "credit": "A. Editor, CC BY-SA 4.0",
+                "credit": "A. Editor",
+                "licence": "CC-BY-SA-4.0",
                 "position": 1,
             },
         ],

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -544,6 +545,22 @@ def test_q_on_the_places_list_can_be_left_out_when_nothing_matches(client, demo)
 
     assert "No published place matches" in page
     assert '<a href="/places/?kind=area">Any name</a>' in page
+
+
+def test_a_search_ranks_at_most_the_first_500_keys_that_start_with_the_text(
+    client, make_place, monkeypatch
+):
+    for number in range(5):
+        make_place(f"Mine {number}")
+    with CaptureQueriesContext(connection) as queries:
+        suggested(client, "m")
+    assert "LIMIT 500" in queries.captured_queries[0]["sql"]
+
+    monkeypatch.setattr("places.models.SEARCH_CANDIDATES", 3)
+
+    assert found(client, "mine") == ["mine-0", "mine-1", "mine-2"]
+    listed = client.get("/places/", {"q": "mine"}).content.decode()
+    assert re.findall(r'<li><a href="/places/([^/"]+)/">', listed) == ["mine-0", "mine-1", "mine-2"]
 
 
 # The index

@@ -244,18 +244,22 @@ def test_description_stops_at_the_end_of_the_first_paragraph(client, make_place)
     assert tags.meta["description"] == "A red gate"
 
 
-def test_place_with_a_photo_shares_it_as_a_large_image(client, make_place):
+def test_place_with_a_photo_shares_it_as_a_large_image(
+    client, make_place, django_capture_on_commit_callbacks
+):
     place = make_place("Lake Balkhash", category="Lake")
-    place.photos.create(image=png(), alt_text="Water at dusk")
+    with django_capture_on_commit_callbacks(execute=True):  # the files are written on commit
+        place.photos.create(image=png(), alt_text="Water at dusk")
 
     tags = head(client.get("/places/lake-balkhash/", HTTP_HOST="localhost").content.decode())
 
     photo = place.photos.get()
-    assert tags.meta["og:image"] == f"http://localhost{photo.image.url}"
+    largest_jpeg = photo.image.url.replace(".jpg", "-40.jpg")  # the photo is 40 px wide
+    assert tags.meta["og:image"] == f"http://localhost{largest_jpeg}"
     assert tags.meta["og:image:alt"] == "Water at dusk"
     assert tags.meta["twitter:card"] == "summary_large_image"
     (data,) = tags.json_ld
-    assert data["image"] == f"http://localhost{photo.image.url}"
+    assert data["image"] == f"http://localhost{largest_jpeg}"
 
 
 def test_nearby_page_has_its_own_canonical_url_and_description(client, demo):

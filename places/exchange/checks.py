@@ -13,6 +13,7 @@ from django.core.validators import (
     ProhibitNullCharactersValidator,
 )
 
+from places import images
 from places.exchange.records import PLACE_COLUMNS, PlaceRecord
 from places.models import AlternateName, Photo, Place, Section, stored_coordinates
 
@@ -23,7 +24,10 @@ CHECKED_FIELDS = {
     "town": Place._meta.get_field("slug"),  # a town is given by its slug
     "section": Section._meta.get_field("body"),
     "alternate name": AlternateName._meta.get_field("name"),
-    **{f"photo {name}": Photo._meta.get_field(name) for name in ("alt_text", "caption", "credit")},
+    **{
+        f"photo {name}": Photo._meta.get_field(name)
+        for name in ("alt_text", "caption", "credit", "licence")
+    },
     "photo position": Photo._meta.get_field("position"),
 }
 PLACE_CHECKED = [name for name in PLACE_COLUMNS if name not in ("cell", "latitude", "longitude")]
@@ -120,6 +124,10 @@ def _check_photo(photo: dict, problems: list[str]) -> None:
         problems.append(f"photo image has {len(path)} characters, more than {IMAGE_MAX_LENGTH}")
     elif not default_storage.exists(path):
         problems.append(f"photo image {path!r} is not in the media storage")
+    else:
+        with default_storage.open(path) as file:
+            if images.dimensions(file) is None:
+                problems.append(f"photo image {path!r} is not a JPEG, PNG or WebP image")
 
 
 CHECKS = {name: _field_check(model_field) for name, model_field in CHECKED_FIELDS.items()}

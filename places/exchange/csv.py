@@ -1,6 +1,6 @@
 """CSV in and out: UTF-8 with a header row, one place a row, read one row at a time.
 
-A place's photos (several, each with four texts and a position) go in one `photos` cell as a
+A place's photos (several, each with five texts and a position) go in one `photos` cell as a
 JSON list, so that any caption survives; alternate names go in one cell separated by "|".
 """
 

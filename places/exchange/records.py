@@ -25,7 +25,7 @@ PLACE_COLUMNS = (
     "longitude", "cell", "status", "featured", "external_id", "population",
 )  # fmt: skip
 REQUIRED_KEYS = ("name", "latitude", "longitude", "category")
-PHOTO_KEYS = ("image", "alt_text", "caption", "credit", "position")
+PHOTO_KEYS = ("image", "alt_text", "caption", "credit", "licence", "position")
 # Derived when a place or its texts are saved, or kept by the database: never exported.
 DERIVED_FIELDS = {
     Place: {"id", "cell", "created", "updated"},
@@ -166,7 +166,7 @@ def photos_list(value, problems) -> list[dict] | None:
         texts = {key: photo.get(key, "") for key in PHOTO_KEYS if key != "position"}
         position = photo.get("position", 0)
         if not all(isinstance(text, str) for text in texts.values()):
-            problems.append("a photo's image, alt_text, caption and credit must be texts")
+            problems.append("a photo's image, alt_text, caption, credit and licence must be texts")
             return None
         if not isinstance(position, int) or isinstance(position, bool):
             problems.append(f"a photo's position must be a whole number, not {position!r}")

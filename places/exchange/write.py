@@ -13,10 +13,11 @@ when the import commits.
 import json
 from collections.abc import Callable, Sequence
 
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from places import cache
+from places import cache, images
 from places.exchange import sql
 from places.exchange.plan import NO_TEXTS, STAGED, Plan
 from places.exchange.records import PLACE_COLUMNS, ExchangeError
@@ -212,13 +213,21 @@ def _write_alternate_names(places: list[tuple[int, bool, list[str]]], replace: b
 
 
 def _write_photos(places: list[tuple[int, bool, list[dict] | None]]) -> None:
-    """Photos from their metadata and a file already in the media storage; the image field
-    reads its width and height, as when a contributor uploads it."""
+    """Photos from their metadata and a file already in the media storage (one of ours from
+    an export keeps its variants beside it), with the width and height its header gives."""
     given = [(pk, updated, photos) for pk, updated, photos in places if photos is not None]
     _delete_where_in(Photo, "place", [pk for pk, updated, _ in given if updated])
     Photo.objects.bulk_create(
-        Photo(place_id=pk, **photo) for pk, _, photos in given for photo in photos
+        Photo(place_id=pk, **photo, **_dimensions(photo["image"]))
+        for pk, _, photos in given
+        for photo in photos
     )
+
+
+def _dimensions(name: str) -> dict:
+    with default_storage.open(name) as file:
+        width, height = images.dimensions(file) or (None, None)
+    return {"width": width, "height": height}
 
 
 # --- SQL helpers ------------------------------------------------------------------------

@@ -22,7 +22,8 @@ SITE_DESCRIPTION = _(
 @register.inclusion_tag("places/includes/page_meta.html", takes_context=True)
 def page_meta(context, title=SITE_NAME, description=SITE_DESCRIPTION, photo=None, type="website"):
     """The tags of templates/places/includes/page_meta.html for the page being rendered; its
-    canonical URL is its path without the query string. `photo` is a places.models.Photo."""
+    canonical URL is its path without the query string. `photo` is a places.models.Photo
+    whose file is there (`shown`): its largest JPEG is shared."""
     request = context["request"]
     return {
         "site_name": SITE_NAME,
@@ -30,7 +31,7 @@ def page_meta(context, title=SITE_NAME, description=SITE_DESCRIPTION, photo=None
         "description": description,
         "type": type,
         "url": request.build_absolute_uri(request.path),
-        "image_url": photo and request.build_absolute_uri(photo.image.url),
+        "image_url": photo and request.build_absolute_uri(photo.shown.large),
         "image_alt": photo and photo.alt_text,
     }
 
@@ -69,7 +70,7 @@ def place_json_ld(context, place, photo=None):
         country=place.country,
         url=request.build_absolute_uri(place.get_absolute_url()),
         description=place_description(place),
-        image_url=photo and request.build_absolute_uri(photo.image.url),
+        image_url=photo and request.build_absolute_uri(photo.shown.large),
     )
     return format_html(
         '<script type="application/ld+json">{}</script>', mark_safe(seo.json_for_script(data))

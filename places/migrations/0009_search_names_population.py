@@ -39,7 +39,7 @@ def write_search_names(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("places", "0006_text_without_nul"),
+        ("places", "0008_contributors_delete_photos"),
     ]
 
     operations = [
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                         help_text="0: the whole name; n: from word n on."
                     ),
                 ),
-                ("importance", models.BigIntegerField(help_text="See Place.search_importance.")),
+                ("importance", models.BigIntegerField(help_text="See search_importance.")),
                 ("name", models.CharField(help_text="The name as written.", max_length=200)),
                 (
                     "alternate",
