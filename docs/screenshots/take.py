@@ -63,7 +63,7 @@ def take(url):
         page.goto("/places/?country=Kazakhstan&kind=sight")
         page.screenshot(path=HERE / "places-list.png")
 
-        page.set_viewport_size({"width": 900, "height": 1100})
+        page.set_viewport_size({"width": 900, "height": 1240})
         page.goto("/places/shakhtinsk-qalasy/")
         page.screenshot(path=HERE / "town-page.png")
 
