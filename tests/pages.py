@@ -10,8 +10,10 @@ NEARBY_ITEM = re.compile(
     r'<span class="distance">(?P<distance>[^<]+)</span></li>'
 )
 
-# schema.org data, the one script a page holds: JSON with no "<" in it (places/seo.py).
+# schema.org data, the one inline script a page holds: JSON with no "<" in it (places/seo.py).
 JSON_LD = re.compile(r'<script type="application/ld\+json">[^<]*</script>')
+# The guide's own scripts, files under static/js/ (the search box's on every page).
+OUR_SCRIPTS = re.compile(r'<script src="/static/js/[a-z-]+\.js" defer></script>')
 
 
 def nearby_items(page):
@@ -31,9 +33,10 @@ def text(page):
     return re.sub(r"\s+", " ", html.unescape(no_tags))
 
 
-def without_json_ld(page):
-    """The page without its schema.org data: what remains holds no script at all."""
-    return JSON_LD.sub("", page)
+def without_our_scripts(page):
+    """The page without its schema.org data and the guide's own script files: what remains
+    holds no script at all."""
+    return OUR_SCRIPTS.sub("", JSON_LD.sub("", page))
 
 
 class _Head(HTMLParser):

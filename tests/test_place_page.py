@@ -4,7 +4,7 @@ import pytest
 
 from places.models import Place, Section, SlugRedirect
 from tests.data import museum_with_sections, rename
-from tests.pages import h1_count, nearby_items, text, without_json_ld
+from tests.pages import h1_count, nearby_items, text, without_our_scripts
 
 
 def test_place_page_shows_name_subtitle_sections_in_order_and_location(client, make_place):
@@ -58,7 +58,7 @@ def test_stored_html_is_sanitised_again_on_the_page_and_in_the_api(client, make_
     page = client.get(place.get_absolute_url()).content.decode()
     (api_section,) = client.get(f"/api/places/{place.slug}/").json()["properties"]["sections"]
 
-    for html in (without_json_ld(page), api_section["html"]):
+    for html in (without_our_scripts(page), api_section["html"]):
         assert "<p>Kept.</p>" in html
         for unsafe in ("<script", "<img", "onerror", "javascript:", "onclick", "<h1>Big"):
             assert unsafe not in html
