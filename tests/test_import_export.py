@@ -145,40 +145,53 @@ def test_slugs_made_from_names_skip_the_slugs_given_anywhere_in_the_file(db, tmp
     ]
 
 
-def place_indexes():
-    """The place table's index definitions, and on SQLite the indexes ANALYZE has described."""
+def indexes():
+    """The index definitions of the place and search key tables, and on SQLite the indexes
+    ANALYZE has described."""
+    tables = ("places_place", "places_searchname")
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT name, sql FROM main.sqlite_master WHERE type = 'index'"
-                " AND tbl_name = 'places_place' ORDER BY name"
+                " AND tbl_name IN (%s, %s) ORDER BY name",
+                tables,
             )
             indexes = cursor.fetchall()
             cursor.execute(
-                "SELECT idx FROM main.sqlite_stat1 WHERE tbl = 'places_place' ORDER BY idx"
+                "SELECT idx FROM main.sqlite_stat1 WHERE tbl IN (%s, %s) ORDER BY idx", tables
             )
             return indexes, cursor.fetchall()
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'places_place'"
-            " ORDER BY indexname"
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s)"
+            " ORDER BY indexname",
+            tables,
         )
         return cursor.fetchall(), []
 
 
-def test_an_import_keeps_the_place_tables_indexes_and_their_statistics(make_place, tmp_path):
+def test_an_import_keeps_the_place_and_search_tables_indexes_and_their_statistics(
+    client, make_place, tmp_path
+):
     # On SQLite an import that creates more places than the table holds builds the indexes
     # after writing them (see write.py); a smaller one writes into them.
     make_place("Zhezkazgan")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    before = place_indexes()
-    assert len(before[0]) >= 10 and (connection.vendor != "sqlite" or before[1])
+    before = indexes()
+    described = {name for (name,) in before[1]}
+    assert len(before[0]) >= 12
+    assert (
+        connection.vendor != "sqlite"
+        or {"places_place_cell_idx", "places_searchname_key_idx"} <= described
+    )
     many = [feature(f"Place {number}", external_id=f"x:{number}") for number in range(30)]
     run("import_places", str(geojson_file(tmp_path, *many)))
-    assert place_indexes() == before
+    assert indexes() == before
     run("import_places", str(geojson_file(tmp_path, feature("One more"), name="b.geojson")))
-    assert place_indexes() == before
+    assert indexes() == before
     assert Place.objects.filter(status="published").order_by("slug").first().slug == "one-more"
+    found = client.get("/api/search/", {"q": "place 7"}).json()["features"]
+    assert [place["properties"]["slug"] for place in found] == ["place-7"]
 
 
 def test_slugs_made_from_names_are_ascii_and_unique(client, make_place, tmp_path):

@@ -44,7 +44,8 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
     assert connection.in_atomic_block, "write_plan runs inside the plan's `with` block"
     total = plan.creates + plan.updates
     now = Place._meta.get_field("updated").get_db_prep_save(timezone.now(), connection)
-    with _place_indexes_built_after(plan):
+    first_import = _is_first_import(plan)
+    with _indexes_built_after(Place, first_import):
         _write_places(plan, total, now, progress)
     # The check's index of matched places would be updated row by row below; nothing reads
     # it from here on.
@@ -62,7 +63,8 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
         _write_texts(plan, _page(start))
         if progress:
             progress("texts", min(start + PAGE_SIZE - 1, total), total)
-    _write_search_names(total)
+    with _indexes_built_after(SearchName, first_import):
+        _write_search_names(total)
     if connection.vendor == "postgresql" and total >= ANALYZE_FROM:
         # Autovacuum analyses the tables only a while after the commit; until then PostgreSQL
         # plans as if they held what they held before (a re-import of 100,000 places with
@@ -76,12 +78,15 @@ def _write_search_names(total: int) -> None:
     """The search keys of the places written, made again from their names as written (the
     guide's kept name and the source's added alternate names included), page by page from
     the staged rows: a page's published places and their alternate names in two joins, then
-    write_search_names's DELETE and executemany."""
+    write_search_names's DELETE and executemany. The keys of new places are not looked up:
+    they have none."""
     place, alternate = sql.table(Place), sql.table(AlternateName)
     published = Place.Status.PUBLISHED.value
     for start in range(1, total + 1, PAGE_SIZE):
         page = _page(start)
-        ids = [pk for (pk,) in sql.rows(f"SELECT pk FROM {STAGED} WHERE n >= %s AND n < %s", page)]
+        staged = sql.rows(f"SELECT pk, old_slug FROM {STAGED} WHERE n >= %s AND n < %s", page)
+        ids = [pk for pk, _ in staged]
+        new = {pk for pk, old_slug in staged if old_slug is None}
         places = sql.rows(
             f"SELECT p.id, p.name, p.short_name, p.kind, p.population FROM {STAGED} s"
             f" JOIN {place} p ON p.id = s.pk WHERE s.n >= %s AND s.n < %s AND p.status = %s",
@@ -92,33 +97,36 @@ def _write_search_names(total: int) -> None:
             f" ON a.place_id = s.pk WHERE s.n >= %s AND s.n < %s",
             page,
         )
-        write_search_names(ids, places, alternates)
+        write_search_names(ids, places, alternates, new)
+
+
+def _is_first_import(plan: Plan) -> bool:
+    """On SQLite, a plan that creates at least as many places as the table holds."""
+    if connection.vendor != "sqlite" or not plan.creates:
+        return False
+    return plan.creates >= sql.rows(f"SELECT COUNT(*) FROM {sql.table(Place)}")[0][0]
 
 
 @contextmanager
-def _place_indexes_built_after(plan: Plan):
-    """On SQLite, when the plan creates at least as many places as the table holds (a first
-    import), the table's indexes that are not unique are dropped while the places are
-    written and built again after, in the same transaction: building an index sorts it once,
-    where inserting into it finds each row's place in every index (the statements alone wrote
-    100,000 places into an empty table in 0.7 s of CPU instead of 1.4 s). The statistics of
-    ANALYZE are made again for the indexes that had them."""
-    place = Place._meta.db_table
-    if connection.vendor != "sqlite" or not plan.creates:
+def _indexes_built_after(model, first_import: bool):
+    """In a first import (_is_first_import), the table's indexes that are not unique are
+    dropped while its rows are written and built again after, in the same transaction:
+    building an index sorts it once, where inserting into it finds each row's place in every
+    index (the statements alone wrote 100,000 places into an empty table in 0.7 s of CPU
+    instead of 1.4 s). The statistics of ANALYZE are made again for the indexes that had
+    them. Nothing written meanwhile may read the table through those indexes."""
+    if not first_import:
         yield
         return
-    existing = sql.rows(f"SELECT COUNT(*) FROM {sql.table(Place)}")[0][0]
-    if plan.creates < existing:
-        yield
-        return
+    table = model._meta.db_table
     indexes = sql.rows(
         "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = %s"
         " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
-        [place],
+        [table],
     )
     # "main.": the staged tables' statistics are in a sqlite_stat1 of the temporary schema.
     analysed = bool(sql.rows("SELECT 1 FROM main.sqlite_master WHERE name = 'sqlite_stat1'")) and {
-        name for (name,) in sql.rows("SELECT idx FROM main.sqlite_stat1 WHERE tbl = %s", [place])
+        name for (name,) in sql.rows("SELECT idx FROM main.sqlite_stat1 WHERE tbl = %s", [table])
     }
     for name, _ in indexes:
         sql.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
