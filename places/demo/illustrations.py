@@ -312,9 +312,8 @@ ILLUSTRATIONS = (
         "karlag-museum",
         1,
         location_map,
-        "A map drawn from the coordinates of the guide's demo places: the KarLag Museum in the "
-        "south-west, Shakhtinsk and Sorang nearby, most sights clustered around Karaganda to "
-        "the north-east, with a 10 km scale bar.",
+        "A map drawn from the demo places' coordinates: the KarLag Museum in the south-west "
+        "near Shakhtinsk and Sorang, most sights clustered around Karaganda to the north-east.",
         "Illustration: the demo places around the KarLag Museum, drawn from their coordinates.",
     ),
     Illustration(
