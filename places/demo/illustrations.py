@@ -135,15 +135,19 @@ def location_map(places, centre_slug="karlag-museum"):
         draw.line((0, step, WIDTH, step), fill=(226, 221, 206))
     centre = next(p for p in places if p["slug"] == centre_slug)
     cx, cy = point(centre)
-    for place in places:
+    sights = [p for p in places if p["kind"] != "area" and p is not centre]
+    for place in sights:  # the lines first, under every mark and name
+        draw.line((cx, cy, *point(place)), fill=(210, 200, 180), width=1)
+    for place in sights:
         x, y = point(place)
+        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=WATER, outline=INK)
+    for place in places:
         if place["kind"] == "area":
+            x, y = point(place)
             draw.rectangle((x - 9, y - 9, x + 9, y + 9), fill=(120, 120, 130), outline=INK)
             name = place.get("short_name") or place["name"].split()[0]
+            draw.rectangle((x + 12, y - 12, x + 18 + len(name) * 12, y + 14), fill=(236, 232, 220))
             draw.text((x + 14, y - 12), name, font=font(24), fill=INK)
-        elif place is not centre:
-            draw.line((cx, cy, x, y), fill=(210, 200, 180), width=1)
-            draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=WATER, outline=INK)
     draw.ellipse((cx - 14, cy - 14, cx + 14, cy + 14), fill=BRICK, outline=INK, width=3)
     draw.text((cx + 20, cy - 8), centre["name"], font=font(28), fill=INK)
     # A scale bar of 10 km and a north arrow.
