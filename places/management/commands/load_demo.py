@@ -1,4 +1,5 @@
-"""Load the demo: the KarLag Museum, the places near it, and our texts about them."""
+"""Load the demo: the KarLag Museum, the places near it, our texts about them, and the
+illustrations our code draws for ten of them (places/demo/illustrations.py)."""
 
 import functools
 import json
@@ -38,7 +39,8 @@ def prepared_illustration(index: int) -> images.Prepared:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo places around the KarLag Museum (published, with texts). "
+        "Load the demo places around the KarLag Museum (published, with texts and "
+        "illustrations drawn by our code). "
         "Safe to run again: it updates what it created before."
     )
 
