@@ -1,5 +1,5 @@
 """Load the demo: the KarLag Museum, the places near it, our texts about them, and the
-illustrations our code draws for ten of them (places/demo/illustrations.py)."""
+illustrations our code draws for nine of them (places/demo/illustrations.py)."""
 
 import functools
 import json
