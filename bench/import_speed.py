@@ -113,7 +113,7 @@ def child(command):
         with connection.cursor() as cursor:
             cursor.execute(
                 "TRUNCATE places_place, places_section, places_photo, "
-                "places_alternatename, places_slugredirect"
+                "places_alternatename, places_slugredirect, places_searchname"
             )
         return {}
     with open(os.devnull, "w") as quiet:

@@ -254,15 +254,17 @@ def tall_box(place, half=0.01):
     return f"{west:.4f},-90,{east:.4f},90"
 
 
-def database_url(base, size):
+def database_url(base, size, data_set="bench"):
+    """The database of a data set of `size` places, created when missing (bench/search.py
+    builds its own data set, "search")."""
     if not base or base.startswith("sqlite"):
         RESULTS.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{RESULTS / f'bench-{size}.sqlite3'}"
+        return f"sqlite:///{RESULTS / f'{data_set}-{size}.sqlite3'}"
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(base)
     # Named after the database in DATABASE_URL, so that runs from several checkouts never share.
-    name = f"{parts.path.strip('/') or 'guide'}_bench_{size}"
+    name = f"{parts.path.strip('/') or 'guide'}_{data_set}_{size}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     subprocess.run([sys.executable, "-c", CREATE_PG_DATABASE, admin, name], check=True, cwd=ROOT)
     return urlunsplit(parts._replace(path=f"/{name}"))

@@ -1,4 +1,5 @@
-"""Editing places in the Django admin: sections and photos inline on the place form."""
+"""Editing places in the Django admin: sections, photos and other names inline on the place
+form."""
 
 from django import forms
 from django.conf import settings
@@ -167,7 +168,7 @@ class PlaceAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Where", {"fields": ["town", "country", "latitude", "longitude"]}),
+        ("Where", {"fields": ["town", "country", "latitude", "longitude", "population"]}),
         ("Source", {"fields": ["external_id"], "classes": ["collapse"]}),
     ]
     view_on_site = True

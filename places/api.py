@@ -21,11 +21,14 @@ from django.utils import translation
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from places import geo, markup
+from places import folding, geo, markup
 from places.models import AlternateName, Place, Section, SlugRedirect
 
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 20
+# /api/search/ answers as-you-type suggestions: a few by default, never a long list.
+SEARCH_DEFAULT_LIMIT = 10
+SEARCH_MAX_LIMIT = 50
 # The order places in a box are paged in: the index's, with the id to break ties.
 PAGE_ORDER = ("cell", "latitude", "longitude", "id")
 # What SlugField accepts: anything else is no place's slug, and is never sent to the database.
@@ -107,6 +110,32 @@ def nearby(request):
     places = Place.objects.nearest_published(latitude, longitude, radius_km, limit)
     features = [
         feature(request, place, distance_km=round(place.distance_km, 3)) for place in places
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features}, content_type=GEOJSON)
+
+
+@api_view
+def search(request):
+    """Suggestions for a text: published places whose names (alternate names too) match it,
+    best first (Place.objects.search)."""
+    query = request.GET.get("q", "")
+    if not query.strip():
+        raise BadParameter(
+            "q is required: the text to search for in the places' names, e.g. q=karaganda."
+        )
+    if not folding.fold(query):
+        raise BadParameter(f"q must hold at least one letter or digit, not {query!r}.")
+    limit = limit_param(request, SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT)
+    features = [
+        feature(
+            request,
+            result.place,
+            country=result.place.country,
+            area=result.place.kind == Place.Kind.AREA,
+            matched=result.matched,
+            match=result.match,
+        )
+        for result in Place.objects.search(query, limit)
     ]
     return JsonResponse({"type": "FeatureCollection", "features": features}, content_type=GEOJSON)
 
@@ -298,11 +327,11 @@ def optional_param(request, name):
     return request.GET[name] if name in request.GET else None
 
 
-def limit_param(request):
-    maximum = settings.PLACES_API_MAX_LIMIT
+def limit_param(request, default=DEFAULT_LIMIT, maximum=None):
+    maximum = maximum or settings.PLACES_API_MAX_LIMIT
     text = optional_param(request, "limit")
     if text is None:
-        return min(DEFAULT_LIMIT, maximum)
+        return min(default, maximum)
     value = int(text) if WHOLE_NUMBER.fullmatch(text) else None
     if value is None or not 1 <= value <= maximum:
         raise BadParameter(

@@ -25,8 +25,10 @@ VALUE_CAP = 100
 PAGE_SIZE = 20
 # The most values one filter lists (in name order), and towns a country page shows at once.
 MAX_VALUES = 100
-# The URL's parameters, in the order links write them (one URL per selection).
+# The URL's filters, in the order links write them (one URL per selection), after the text
+# `q` (the places whose names match it, as search finds them: places.folding).
 PARAMETERS = ("category", "kind", "country", "town")
+URL_PARAMETERS = ("q", *PARAMETERS)
 # The column each filter compares; town is the town's slug in the URL, its id in the table.
 COLUMNS = {"category": "category", "kind": "kind", "country": "country", "town": "town_id"}
 
@@ -40,6 +42,7 @@ class Selection:
     country: str = ""
     town: object = None
     after: str = field(default="", compare=False)
+    q: str = ""
 
     def filters(self, leave_out=None):
         """{column: value} of the chosen filters, one of them left out."""
@@ -51,13 +54,23 @@ class Selection:
 
     @property
     def chosen(self):
-        return [name for name in PARAMETERS if getattr(self, name)]
+        return [name for name in URL_PARAMETERS if getattr(self, name)]
 
     def query(self, **changes):
-        """The query string of this selection from its first page, with some filters
-        changed to other texts ("" leaves one out)."""
-        texts = {name: self.text(name) for name in PARAMETERS} | changes
-        return urlencode([(name, texts[name]) for name in PARAMETERS if texts[name]])
+        """The query string of this selection from its first page, with some filters (or
+        the text q) changed to other texts ("" leaves one out)."""
+        texts = {name: self.text(name) for name in URL_PARAMETERS} | changes
+        return urlencode([(name, texts[name]) for name in URL_PARAMETERS if texts[name]])
+
+    @property
+    def any_name_query(self):
+        """The query string of this selection without its text q."""
+        return self.query(q="")
+
+    @property
+    def hidden_filters(self):
+        """[(parameter, text)] of the chosen filters, which the name form sends along."""
+        return [(name, self.text(name)) for name in PARAMETERS if self.text(name)]
 
     def text(self, name):
         return self.town.slug if name == "town" and self.town else getattr(self, name) or ""
@@ -128,11 +141,16 @@ def page_of(places, after):
     return places.filter(slug__gt=after) if after else places
 
 
-def _where(filters):
+def _where(filters, matches=None):
+    """SQL ANDing the filters {column: value}, and the places matching the text q (`matches`:
+    (SQL of their ids, parameters))."""
     clauses, params = [], []
     for column, value in filters.items():
         clauses.append(f" AND p.{column} = %s")
         params.append(value)
+    if matches:
+        clauses.append(f" AND p.id IN ({matches[0]})")
+        params.extend(matches[1])
     return "".join(clauses), params
 
 
@@ -144,13 +162,14 @@ def _capped_count(table, where, column, value, hint=""):
     )
 
 
-def value_counts(model, status, selection, name, choices=None):
+def value_counts(model, status, selection, name, choices=None, matches=None):
     """[(value, count)] of a text filter (category, kind, country) in value order: the values
     of published places (or the given choices), each counted within the selection's other
-    filters up to VALUE_CAP + 1; values without places left out."""
+    filters (and the places `matches` gives for its text, see _where) up to VALUE_CAP + 1;
+    values without places left out."""
     table = connection.ops.quote_name(model._meta.db_table)
     column = COLUMNS[name]
-    where, where_params = _where(selection.filters(leave_out=name))
+    where, where_params = _where(selection.filters(leave_out=name), matches)
     if choices:
         values = f"v(value) AS (VALUES {', '.join(['(%s)'] * len(choices))})"
         values_params = list(choices)
@@ -174,12 +193,12 @@ def value_counts(model, status, selection, name, choices=None):
         return [(value, count) for value, count in cursor.fetchall() if count]
 
 
-def town_counts(model, status, area, selection, country, after="", limit=MAX_VALUES):
+def town_counts(model, status, area, selection, country, after="", limit=MAX_VALUES, matches=None):
     """[(id, name, slug, count)] of the published towns and districts of a country in slug
-    order, after the slug `after`, each with its places within the selection's other filters,
-    counted up to VALUE_CAP + 1."""
+    order, after the slug `after`, each with its places within the selection's other filters
+    (and `matches`, see _where), counted up to VALUE_CAP + 1."""
     table = connection.ops.quote_name(model._meta.db_table)
-    where, where_params = _where(selection.filters(leave_out="town"))
+    where, where_params = _where(selection.filters(leave_out="town"), matches)
     # SQLite's statistics cannot tell a town's few places from a country's many when most
     # places have no town (ANALYZE sees one value, NULL), and it would count each town by
     # reading the whole country.

@@ -12,6 +12,7 @@ class BrowseForm(forms.Form):
     """The places list's query string. A wrong parameter is reported and left out; the
     others still apply."""
 
+    q = forms.CharField(required=False, max_length=200)
     category = forms.CharField(required=False, max_length=100)
     kind = forms.ChoiceField(
         required=False, choices=[("", gettext_lazy("Any")), *Place.Kind.choices]
@@ -40,7 +41,7 @@ class BrowseForm(forms.Form):
     def selection(self):
         """The browse.Selection of the valid parameters."""
         self.is_valid()
-        values = {name: self.cleaned_data.get(name) for name in (*browse.PARAMETERS, "after")}
+        values = {name: self.cleaned_data.get(name) for name in (*browse.URL_PARAMETERS, "after")}
         return browse.Selection(**{k: v for k, v in values.items() if v})
 
 

@@ -7,16 +7,24 @@ from django.core.validators import (
     MinValueValidator,
     ProhibitNullCharactersValidator,
 )
-from django.db import models
+from django.db import connection, models
 from django.db.models import Prefetch, Q
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from places import browse, geo, images, photo_files
+from places import browse, folding, geo, images, photo_files
 from places.markup import normalize_text, render_markdown
 from places.nearby import nearest
+
+# How many stored keys a search reads at most in its key range (exact, prefix and word
+# matches together, in key order), and on each side of the query for near misses: a
+# one-letter query costs the same few index pages at a thousand places or a million. A query
+# that more keys start with ranks the first SEARCH_CANDIDATES of them (in key order).
+SEARCH_CANDIDATES = 500
+NEAR_CANDIDATES = 50
 
 LATITUDE_MESSAGE = _("Latitude must be between -90 and 90 degrees (north is positive).")
 LONGITUDE_MESSAGE = _("Longitude must be between -180 and 180 degrees (east is positive).")
@@ -57,8 +65,11 @@ class PlaceQuerySet(models.QuerySet):
         return self.published().filter(slug=slug).first()
 
     def matching(self, selection):
-        """The published places of a browse.Selection (its filters; not its page)."""
-        return self.published().filter(**selection.filters())
+        """The published places of a browse.Selection (its filters and text; not its page)."""
+        places = self.published().filter(**selection.filters())
+        if selection.q:
+            places = places.filter(pk__in=SearchName.objects.places_matching(selection.q))
+        return places
 
     def page_of(self, selection, size=browse.PAGE_SIZE):
         """(places, has_more): a page of the selection in slug order, after its cursor."""
@@ -98,7 +109,8 @@ class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
         """[(value, count)] of one of category, kind and country: see browse.value_counts."""
         choices = Place.Kind.values if name == "kind" else None
         status = Place.Status.PUBLISHED.value
-        return browse.value_counts(self.model, status, selection, name, choices)
+        matches = SearchName.objects.places_matching_sql(selection.q)
+        return browse.value_counts(self.model, status, selection, name, choices, matches)
 
     def towns_of(self, country, selection=None, after="", limit=browse.MAX_VALUES):
         """[(id, name, slug, count)]: the published towns and districts of a country by
@@ -106,11 +118,42 @@ class PlaceManager(models.Manager.from_queryset(PlaceQuerySet)):
         selection's other filters) counted up to browse.VALUE_CAP + 1."""
         status, area = Place.Status.PUBLISHED.value, Place.Kind.AREA.value
         selection = selection or browse.Selection()
-        return browse.town_counts(self.model, status, area, selection, country, after, limit)
+        matches = SearchName.objects.places_matching_sql(selection.q)
+        return browse.town_counts(
+            self.model, status, area, selection, country, after, limit, matches
+        )
 
     def published_town(self, slug):
         """The published town or district with this slug, or None."""
         return self.published().filter(kind=Place.Kind.AREA, slug=slug).first()
+
+    def search(self, query, limit=10, offset=0):
+        """SearchResults: the published places whose names (short and alternate names too)
+        match the text `query` in any case, accents or script (places.folding), best first:
+        exact names, then names starting with it, then names with a later word starting with
+        it, each class by importance (areas by population, then other places), then by the
+        matched name; near misses ("shakhtinks") only when nothing else matches. `limit`
+        results from `offset` on, each place once, with how many were found in all. Reads
+        the index of SearchName: SEARCH_CANDIDATES keys at most, then (for near misses) twice
+        NEAR_CANDIDATES; then the page's places in one query."""
+        key = folding.fold(query)
+        if not key:
+            return SearchResults([], 0)
+        typed = folding.plain(query)
+        hits = folding.rank(key, SearchName.objects.candidates(key), typed)
+        if not hits:
+            hits = folding.rank_near(key, SearchName.objects.near_candidates(key), typed)
+        page = hits[offset : offset + limit]
+        # By primary key alone, the status checked here: with `status = 'published'` in the
+        # WHERE clause, SQLite without statistics (a fresh import) read every published place
+        # through an index that leads with the status (40 ms at 134,000 places, not 0.1 ms).
+        places = self.in_bulk([hit.place for hit in page])
+        results = [
+            SearchResult(places[hit.place], hit)
+            for hit in page
+            if hit.place in places and places[hit.place].is_published
+        ]
+        return SearchResults(results, len(hits), offset)
 
 
 class Place(models.Model):
@@ -155,6 +198,12 @@ class Place(models.Model):
         help_text="The town or district the place belongs to.",
     )
     country = models.CharField(max_length=100, blank=True, validators=NO_NUL)
+    population = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="People living in a town or district (GeoNames fills it in); among equally "
+        "good search matches, the more populous areas come first.",
+    )
     latitude = models.FloatField(
         validators=[
             MinValueValidator(-90, LATITUDE_MESSAGE),
@@ -269,6 +318,9 @@ class Place(models.Model):
         SlugRedirect.objects.filter(old_slug=self.slug).delete()
         if old_slug and old_slug != self.slug:
             SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"place": self})
+        fields = kwargs.get("update_fields")
+        if fields is None or SEARCHED_FIELDS & set(fields):
+            SearchName.objects.rewrite([self.pk])
 
     def get_absolute_url(self):
         return reverse("places:detail", args=[self.slug])
@@ -338,6 +390,45 @@ class Place(models.Model):
         return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}"
 
 
+# The fields a place's search keys are made from.
+SEARCHED_FIELDS = {"name", "short_name", "status", "kind", "population"}
+
+
+def search_importance(kind, population):
+    """What ranks equally good search matches: areas by population (and above other
+    places), then the rest."""
+    return 1 + (population or 0) if kind == Place.Kind.AREA else 0
+
+
+class SearchResult:
+    """A place a search found, with how: `hit.match` ("exact", "prefix", "word", "near") and
+    `hit.name`, the name that matched, shown when it is an alternate name (`matched`)."""
+
+    def __init__(self, place, hit):
+        self.place, self.hit = place, hit
+
+    @property
+    def matched(self):
+        return self.hit.name
+
+    @property
+    def match(self):
+        return self.hit.match
+
+    @property
+    def shows_matched(self):
+        return self.hit.alternate and self.hit.name != self.place.name
+
+
+class SearchResults(list):
+    """A page of SearchResult, with `total`, how many places the search found in all, and
+    `start`, the rank of the first (from 1)."""
+
+    def __init__(self, results, total, offset=0):
+        super().__init__(results)
+        self.total, self.start = total, offset + 1
+
+
 class SlugRedirectQuerySet(models.QuerySet):
     def current_slug(self, old_slug):
         """The current slug of the published place that used to have this one, or None."""
@@ -371,6 +462,185 @@ class AlternateName(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SearchKeyField(models.CharField):
+    """A search key column compared in code point order: on PostgreSQL the "C" collation, so
+    that the B-tree answers `key >= prefix AND key < prefix_end` (SQLite's BINARY already
+    compares so); a language's collation would sort "a" and "A" together and the range
+    would miss keys."""
+
+    def db_parameters(self, connection):
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
+class SearchNameQuerySet(models.QuerySet):
+    def starting_with(self, key):
+        """The keys starting with the folded text `key`, in the index's order."""
+        return self.filter(key__gte=key, key__lt=folding.prefix_end(key)).order_by(
+            "key", "word", "-importance", "place_id"
+        )
+
+    def candidates(self, key):
+        """folding.Candidate of the first SEARCH_CANDIDATES keys starting with `key`: one
+        range of places_searchname_key_idx."""
+        rows = self.starting_with(key).values_list(*CANDIDATE_FIELDS)[:SEARCH_CANDIDATES]
+        return [folding.Candidate(*row) for row in rows]
+
+    def near_candidates(self, key):
+        """folding.Candidate of up to NEAR_CANDIDATES keys on each side of `key` (which no
+        key starts with) among those with its first letter: where a typo after the first
+        letters sorts, the names it was meant for are near."""
+        first, end = key[0], folding.prefix_end(key[0])
+        before = self.filter(key__gte=first, key__lt=key).order_by(
+            "-key", "-word", "importance", "-place_id"
+        )
+        after = self.filter(key__gt=key, key__lt=end).order_by(
+            "key", "word", "-importance", "place_id"
+        )
+        rows = [
+            *before.values_list(*CANDIDATE_FIELDS)[:NEAR_CANDIDATES],
+            *after.values_list(*CANDIDATE_FIELDS)[:NEAR_CANDIDATES],
+        ]
+        return [folding.Candidate(*row) for row in rows]
+
+    def places_matching(self, query):
+        """The ids of the places whose keys start with the folded `query` (the first
+        SEARCH_CANDIDATES keys, as search reads them), as a subquery; none for a query with
+        nothing searchable in it."""
+        key = folding.fold(query)
+        if not key:
+            return self.none().values("place")
+        return self.starting_with(key).values("place")[:SEARCH_CANDIDATES]
+
+    def places_matching_sql(self, query):
+        """places_matching as (SQL, parameters) for the places list's own statements, or None
+        for no query."""
+        if not query:
+            return None
+        if not folding.fold(query):
+            return "SELECT 0 WHERE 1 = 0", []  # no place (ids start at 1)
+        return self.places_matching(query).query.sql_with_params()
+
+    def rewrite(self, place_ids):
+        """Make the keys of these places again from their names, as they are now: published
+        places get keys, others none."""
+        places = Place.objects.published().filter(pk__in=place_ids)
+        rows = places.values_list("id", "name", "short_name", "kind", "population")
+        alternates = AlternateName.objects.filter(place__in=place_ids).values_list(
+            "place_id", "name"
+        )
+        write_search_names(place_ids, list(rows), list(alternates))
+
+
+CANDIDATE_FIELDS = ("place", "key", "word", "importance", "name", "alternate")
+
+
+def write_search_names(place_ids, places, alternates):
+    """Make the keys of the places `place_ids` those of `places` ([(id, name, short_name, kind,
+    population)], the published ones) and their alternate names ([(place id, name)]). A
+    place whose keys are already these is left alone (a re-import, a save that changed no
+    name); the others' keys are deleted (one DELETE a thousand places) and written again
+    (one executemany). The bulk import writes through this too."""
+    names = {}
+    for pk, name, short_name, kind, population in places:
+        names[pk] = (search_importance(kind, population), [name, short_name], [])
+    for pk, name in alternates:
+        if pk in names:
+            names[pk][2].append(name)
+    wanted = {
+        pk: {
+            (pk, key, word, importance, text, alternate)
+            for word, key, text, alternate in folding.keys_of(own, others)
+        }
+        for pk, (importance, own, others) in names.items()
+    }
+    table = connection.ops.quote_name(SearchName._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(SearchName._meta.get_field(name).column)
+        for name in CANDIDATE_FIELDS
+    )
+    stored = {}
+    batches = [list(place_ids)[start : start + 1000] for start in range(0, len(place_ids), 1000)]
+    with connection.cursor() as cursor:
+        for batch in batches:
+            cursor.execute(
+                f"SELECT {columns} FROM {table}"
+                f" WHERE place_id IN ({', '.join(['%s'] * len(batch))})",
+                batch,
+            )
+            for pk, key, word, importance, text, alternate in cursor.fetchall():
+                row = (pk, key, word, importance, text, bool(alternate))
+                stored.setdefault(pk, set()).add(row)
+        changed = [pk for batch in batches for pk in batch if stored.get(pk) != wanted.get(pk)]
+        for start in range(0, len(changed), 1000):
+            batch = [pk for pk in changed[start : start + 1000] if pk in stored]
+            if batch:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE place_id IN ({', '.join(['%s'] * len(batch))})",
+                    batch,
+                )
+        # In key order, the index's: a batch fills its pages one after another.
+        rows = sorted((row for pk in changed for row in wanted.get(pk, ())), key=lambda r: r[1])
+        if rows:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 6)})", rows
+            )
+
+
+class SearchName(models.Model):
+    """One key a published place is found by: a name of it (its name, short name or an
+    alternate name) folded (places.folding), from its first word (word 0) or a later one.
+
+    Only published places have keys, so that search never reads a draft's. Written whenever a
+    name or the status changes: Place.save, an alternate name's save or delete (signals
+    below), the bulk import and load_demo (write_search_names); deleted with the place.
+    QuerySet.update() bypasses them, as it bypasses Place.save: use save() to rename.
+    """
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="search_names")
+    key = SearchKeyField(max_length=folding.KEY_LENGTH)
+    word = models.PositiveSmallIntegerField(help_text="0: the whole name; n: from word n on.")
+    importance = models.BigIntegerField(help_text="See search_importance.")
+    name = models.CharField(max_length=200, help_text="The name as written.")
+    alternate = models.BooleanField(help_text="An alternate name, not the place's own.")
+
+    objects = SearchNameQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Search: the keys in a range (those starting with the query), read in the index's
+            # order until the bound; equal keys in their class (whole names first) and
+            # importance order, the place last so that the bound cuts the same rows each time.
+            # The name as written and whether it is an alternate one at the end, so that the
+            # index alone answers a search (SQLite's covering index, PostgreSQL's index-only
+            # scan): read from the table, the 500 keys of a short prefix cost 500 page reads
+            # at random.
+            models.Index(
+                fields=["key", "word", "-importance", "place", "name", "alternate"],
+                name="places_searchname_key_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.word})"
+
+
+def _alternate_name_changed(sender, instance, origin=None, **kwargs):
+    # A place being deleted takes its alternate names and keys with it: nothing to rewrite.
+    if origin is not None and not isinstance(origin, AlternateName):
+        if getattr(origin, "model", None) is not AlternateName:
+            return
+    SearchName.objects.rewrite([instance.place_id])
+
+
+post_save.connect(_alternate_name_changed, sender=AlternateName, dispatch_uid="search-names-save")
+post_delete.connect(
+    _alternate_name_changed, sender=AlternateName, dispatch_uid="search-names-delete"
+)
 
 
 class Section(models.Model):

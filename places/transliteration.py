@@ -75,6 +75,12 @@ _NOT_SLUG = re.compile(r"[^\w\s-]", re.ASCII)
 _SEPARATORS = re.compile(r"[-\s]+")
 
 
+def transliterate(text: str) -> str:
+    """`text` with the letters of the tables above written in ASCII (others unchanged): the
+    slugs' letters, which search keys (places.folding) use too."""
+    return text.translate(_TABLE)
+
+
 def ascii_slug(text: str, max_length: int = 200) -> str:
     """A lowercase ASCII slug for `text`, never empty and at most `max_length` characters.
 
@@ -82,9 +88,7 @@ def ascii_slug(text: str, max_length: int = 200) -> str:
     a name with nothing left (e.g. in Chinese script) gets a stable "place-<hash>" slug.
     """
     ascii_text = (
-        unicodedata.normalize("NFKD", text.translate(_TABLE))
-        .encode("ascii", "ignore")
-        .decode("ascii")
+        unicodedata.normalize("NFKD", transliterate(text)).encode("ascii", "ignore").decode("ascii")
     )
     slug = _SEPARATORS.sub("-", _NOT_SLUG.sub("", ascii_text.lower())).strip("-_")
     slug = slug[:max_length].rstrip("-_")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("places/", views.place_list, name="list"),
     path("places/<slug:slug>/", views.place_detail, name="detail"),
     path("places/<slug:slug>/nearby/", views.place_nearby, name="nearby"),
+    path("search/", views.search, name="search"),
     path("countries/<path:name>/", views.country, name="country"),
     path("nearby/", views.near_me, name="near_me"),
     # For search engines (places/sitemaps.py).
@@ -33,6 +34,7 @@ urlpatterns = [
     # The API, described in docs/api.md and docs/openapi.json.
     path("api/nearby/", api.nearby, name="api_nearby"),
     path("api/places/", api.place_list, name="api_places"),
+    path("api/search/", api.search, name="api_search"),
     # Any text, not just slugs, so that every unknown place gets the API's JSON 404.
     path("api/places/<str:slug>/", api.place_detail, name="api_place"),
     path("api/openapi.json", api.openapi, name="api_openapi"),

@@ -1,6 +1,7 @@
 """Public pages: the home page, place and area pages, the places near a place or a point,
-the places list with its filters, a country's towns, and robots.txt."""
+the places list with its filters, search, a country's towns, and robots.txt."""
 
+import math
 from collections import Counter
 from urllib.parse import urlencode
 
@@ -21,6 +22,8 @@ NEAR_ME_RADIUS_KM = 500
 AREA_PLACES = 10
 # How many places a page of all places near a place lists.
 NEARBY_PAGE_SIZE = 50
+# What of a search text is read: more than any name a visitor types.
+SEARCH_QUERY_LENGTH = 200
 
 
 @cached_page
@@ -119,6 +122,34 @@ def place_list(request):
         "value_cap": browse.VALUE_CAP,
     }
     return render(request, "places/place_list.html", context, status=400 if form.errors else 200)
+
+
+@cached_page
+def search(request):
+    """Places and areas whose names match `q`, best first (Place.objects.search), a page of
+    browse.PAGE_SIZE at a time by number."""
+    query = request.GET.get("q", "").strip()[:SEARCH_QUERY_LENGTH]
+    number = _page_number(request.GET.get("page", ""))
+    size = browse.PAGE_SIZE
+    results = Place.objects.search(query, size, (number - 1) * size) if query else None
+    pages = math.ceil(results.total / size) if results is not None else 0
+    if results is not None and number > max(pages, 1):
+        # A page beyond the last (the places changed since the link was made): the last.
+        number = max(pages, 1)
+        results = Place.objects.search(query, size, (number - 1) * size)
+    context = {
+        "query": query,
+        "results": results,
+        "page": number,
+        "pages": [(n, urlencode({"q": query, "page": n})) for n in range(1, pages + 1)],
+        "list_query": urlencode({"q": query}),
+    }
+    return render(request, "places/search.html", context)
+
+
+def _page_number(text):
+    """A page number from the query string: 1 for anything but ASCII digits."""
+    return max(int(text), 1) if text.isascii() and text.isdigit() and len(text) < 7 else 1
 
 
 @cached_page

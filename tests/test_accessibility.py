@@ -23,6 +23,11 @@ PAGES = [
     "/places/karlag-museum/",
     "/places/karlag-museum/nearby/",
     "/places/shakhtinsk-qalasy/",
+    "/search/",
+    "/search/?q=k",  # several kinds of results, areas marked, page links
+    "/search/?q=%D0%A1%D0%B0%D1%80%D0%B0%D0%BD%D1%8C",  # an alternate name shown
+    "/search/?q=zzzz",  # no results
+    "/places/?q=karaganda&kind=sight",
     "/no/such/page/",
 ]
 VIOLATIONS = """async () => (await axe.run()).violations

@@ -613,7 +613,13 @@ def test_api_is_read_only(db, method):
     # CSRF checks on, as in production: a POST is still told 405, not 403.
     client = Client(enforce_csrf_checks=True)
 
-    for path in ["/api/nearby/", "/api/places/", "/api/places/a/", "/api/openapi.json"]:
+    for path in [
+        "/api/nearby/",
+        "/api/places/",
+        "/api/places/a/",
+        "/api/search/",
+        "/api/openapi.json",
+    ]:
         response = getattr(client, method)(path)
         assert response.status_code == 405, path
         assert response["Allow"] == "GET, HEAD"
@@ -1010,4 +1016,4 @@ def test_the_error_examples_in_the_api_docs_are_the_answers_given(
 
 
 def test_the_api_docs_examples_are_all_found():
-    assert (len(ANSWER_EXAMPLES), len(ERROR_EXAMPLES)) == (3, 10)
+    assert (len(ANSWER_EXAMPLES), len(ERROR_EXAMPLES)) == (5, 12)

@@ -646,7 +646,7 @@ def test_imported_photos_show_on_the_page_with_their_size(client, db, tmp_path):
 @pytest.fixture
 def varied_places(make_place):
     """Places with everything an export carries: scripts, texts, other names, town, draft,
-    subtitle, short name, featured, photos."""
+    subtitle, short name, featured, photos, population."""
     town = make_place(
         "Шахтинск",
         49.70713,
@@ -656,6 +656,7 @@ def varied_places(make_place):
         category="City",
         country="Kazakhstan",
         external_id="geonames:1519327",
+        population=37_000,
     )
     town.alternate_names.create(name="Shakhtīnsk")
     museum = make_place(
@@ -753,10 +754,14 @@ def test_importing_an_export_into_the_same_database_updates_every_place_in_place
 def test_export_holds_every_field_a_contributor_can_set(varied_places):
     """Fails when a model gets a field that the export leaves out: export it, or name it in
     DERIVED_FIELDS when it is made from the others."""
-    museum = json.loads(export())["features"][2]
+    features = json.loads(export())["features"]
+    museum = features[2]
     properties = museum["properties"]
+    # Optional properties appear where they hold something: the town has a population.
+    every_property = set().union(*(feature["properties"] for feature in features))
     exported = {
-        Place: {*properties, "latitude", "longitude"} - {"sections", "alternate_names", "photos"},
+        Place: {*every_property, "latitude", "longitude"}
+        - {"sections", "alternate_names", "photos"},
         Section: {"kind", "body"},  # sections are {kind: body}
         AlternateName: {"name"},  # alternate names are a list of names
         Photo: set().union(*properties["photos"]),
@@ -807,11 +812,11 @@ def test_export_holds_every_field_a_contributor_can_set(varied_places):
     header, *rows = export("--format", "csv").splitlines()
     assert header == (
         "name,latitude,longitude,category,kind,slug,town,country,status,external_id,subtitle,"
-        "short_name,featured,description,history,culture,practical,did_you_know,"
+        "short_name,featured,population,description,history,culture,practical,did_you_know,"
         "alternate_names,photos"
     )
     first = '"Café ""Steppe"", west",-33.5,-0.1,Café,sight,cafe-steppe,,,draft,'
-    assert rows[0] == first + "," * 10
+    assert rows[0] == first + "," * 11
 
 
 def test_export_published_only_leaves_out_drafts_and_links_to_them(make_place, tmp_path):

@@ -92,7 +92,7 @@ def _field_check(model_field) -> Callable[[object], tuple[str, ...]]:
         low, high = limits[MinValueValidator], limits[MaxValueValidator]
 
         def within(value):
-            return type(value) is float and low <= value <= high
+            return type(value) in (float, int) and low <= value <= high
 
     verdicts = {}
 

@@ -18,6 +18,7 @@ from places.exchange.records import (
     coordinate,
     names_list,
     photos_list,
+    population_value,
 )
 
 COLUMNS = (*PLACE_KEYS, *SECTION_KEYS, "alternate_names", "photos")
@@ -93,6 +94,7 @@ def row_record(where: str, header: list[str], row: list[str]) -> PlaceRecord:
         subtitle=get("subtitle", "").strip(),
         short_name=get("short_name", "").strip(),
         featured=featured,
+        population=population_value(get("population", ""), problems, text=True),
         sections={kind: values[key] for key, kind in SECTION_KEYS.items() if _given(get(key))},
         alternate_names=names_list(names.split(ALTERNATE_NAMES_SEPARATOR), problems)
         if names
@@ -134,6 +136,7 @@ def write_csv(places, file) -> None:
             "latitude": repr(place["latitude"]),
             "longitude": repr(place["longitude"]),
             "featured": "true" if place["featured"] else "",
+            "population": "" if place["population"] is None else str(place["population"]),
             **place["sections"],
             "alternate_names": ALTERNATE_NAMES_SEPARATOR.join(place["alternate_names"]),
             "photos": json.dumps(photos, ensure_ascii=False) if photos else "",

@@ -15,7 +15,7 @@ def export_places(published_only: bool = False) -> list[dict]:
     rows = places.order_by("slug").values(
         "pk", "name", "slug", "kind", "category", "subtitle", "short_name", "town__slug",
         "country", "status",
-        "featured", "external_id", "latitude", "longitude",
+        "featured", "external_id", "population", "latitude", "longitude",
     )  # fmt: skip
     sections, other_names, photos = {}, {}, {}
     for place_id, kind, body in Section.objects.filter(place__in=places).values_list(

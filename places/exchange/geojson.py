@@ -18,6 +18,7 @@ from places.exchange.records import (
     json_type,
     names_list,
     photos_list,
+    population_value,
     sections_object,
     text_value,
 )
@@ -193,6 +194,7 @@ def feature_record(where: str, feature) -> PlaceRecord:
         subtitle=text_value(properties, "subtitle", problems),
         short_name=text_value(properties, "short_name", problems),
         featured=featured,
+        population=population_value(properties.get("population"), problems),
         sections=sections_object(properties.get("sections"), problems),
         alternate_names=[] if names is None else names_list(names, problems),
         photos=photos_list(properties.get("photos"), problems),
@@ -212,6 +214,8 @@ def write_geojson(places, file) -> None:
         ):  # fmt: skip
             if place[key]:
                 properties[key] = place[key]
+        if place["population"] is not None:  # 0 is a number of people too
+            properties["population"] = place["population"]
         feature = {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [place["longitude"], place["latitude"]]},

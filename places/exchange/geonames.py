@@ -10,9 +10,11 @@ CITY_POPULATION = 100_000
 ALTERNATE_NAME_MAX_LENGTH = AlternateName._meta.get_field("name").max_length
 
 # A reference source refreshes only the facts of a place that exists already: its
-# coordinates and country. The guide's name, slug, kind, category, status, texts and town are
-# kept; the source's names, its main name included, join the place's alternate names.
-GEONAMES = UpdatePolicy(columns=("country", "latitude", "longitude", "cell"), replaces_names=False)
+# coordinates, country and population. The guide's name, slug, kind, category, status, texts
+# and town are kept; the source's names, its main name included, join the place's alternate names.
+GEONAMES = UpdatePolicy(
+    columns=("country", "population", "latitude", "longitude", "cell"), replaces_names=False
+)
 
 
 def geonames_records(
@@ -48,6 +50,7 @@ def geonames_records(
             latitude=coordinate(city["latitude"], "latitude", problems),
             longitude=coordinate(city["longitude"], "longitude", problems),
             kind=Place.Kind.AREA.value,
+            population=city["population"],
             country=countries.get(city["countrycode"], {}).get("name", ""),
             status=Place.Status.PUBLISHED.value,
             external_id=f"geonames:{city['geonameid']}",

@@ -75,7 +75,8 @@ class Plan:
             " name TEXT, slug TEXT, kind TEXT, category TEXT, subtitle TEXT, short_name TEXT,"
             " country TEXT,"
             " latitude DOUBLE PRECISION, longitude DOUBLE PRECISION, cell INTEGER, status TEXT,"
-            " featured BOOLEAN, external_id TEXT, town TEXT, texts TEXT, pk BIGINT,"
+            " featured BOOLEAN, external_id TEXT, population BIGINT, town TEXT, texts TEXT,"
+            " pk BIGINT,"
             " old_slug TEXT)"
         )
         return self
@@ -143,7 +144,8 @@ class Plan:
         row = (
             n, record.where, record.name, record.slug, record.kind, record.category,
             record.subtitle, record.short_name, record.country, latitude, longitude, cell,
-            record.status, record.featured, record.external_id, record.town, texts,
+            record.status, record.featured, record.external_id, record.population, record.town,
+            texts,
         )  # fmt: skip
         if problems:
             self._problems[n] = (record.where, problems)

@@ -17,12 +17,12 @@ SECTION_NAMES = {value: key for key, value in SECTION_KEYS.items()}
 # GeoJSON's geometry and the texts come after.
 PLACE_KEYS = (
     "name", "latitude", "longitude", "category", "kind", "slug", "town", "country", "status",
-    "external_id", "subtitle", "short_name", "featured",
+    "external_id", "subtitle", "short_name", "featured", "population",
 )  # fmt: skip
 # The Place columns an import stores, in the staged table's order.
 PLACE_COLUMNS = (
     "name", "slug", "kind", "category", "subtitle", "short_name", "country", "latitude",
-    "longitude", "cell", "status", "featured", "external_id",
+    "longitude", "cell", "status", "featured", "external_id", "population",
 )  # fmt: skip
 REQUIRED_KEYS = ("name", "latitude", "longitude", "category")
 PHOTO_KEYS = ("image", "alt_text", "caption", "credit", "licence", "position")
@@ -58,6 +58,7 @@ class PlaceRecord:
     subtitle: str | None = ""
     short_name: str | None = ""
     featured: bool | None = False
+    population: int | None = None  # None: not known (or, with a problem, not readable)
     sections: dict[int, str] | None = field(default_factory=dict)  # Section.Kind → body
     alternate_names: list[str] | None = field(default_factory=list)
     photos: list[dict] | None = field(default_factory=list)  # PHOTO_KEYS → value
@@ -100,6 +101,27 @@ def coordinate(value, key, problems, text=False) -> float | None:
         problems.append(f"{key} is {value!s}, not a finite number")
         return None
     return number
+
+
+def population_value(value, problems, text=False) -> int | None:
+    """A number of people: a whole JSON number, or a CSV cell of ASCII digits ("" for none).
+    The range is the model's to check."""
+    if text:
+        value = value.strip()
+        if not value:
+            return None
+        if value.isascii() and value.lstrip("-").isdigit():
+            return int(value)
+        problems.append(f"population {value!r} is not a whole number")
+        return None
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    problems.append(f"population must be a whole number, not {json_type(value)}")
+    return None
 
 
 def names_list(names, problems) -> list[str] | None:

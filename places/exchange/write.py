@@ -21,7 +21,16 @@ from places import cache, images
 from places.exchange import sql
 from places.exchange.plan import NO_TEXTS, STAGED, Plan
 from places.exchange.records import PLACE_COLUMNS, ExchangeError
-from places.models import AlternateName, Photo, Place, Section, SlugRedirect, stored_section
+from places.models import (
+    AlternateName,
+    Photo,
+    Place,
+    SearchName,
+    Section,
+    SlugRedirect,
+    stored_section,
+    write_search_names,
+)
 
 PAGE_SIZE = 2000
 ANALYZE_FROM = 10_000  # places written
@@ -48,13 +57,37 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
         _write_texts(plan, _page(start), now)
         if progress:
             progress("texts", min(start + PAGE_SIZE - 1, total), total)
+    _write_search_names(total)
     if connection.vendor == "postgresql" and total >= ANALYZE_FROM:
         # Autovacuum analyses the tables only a while after the commit; until then PostgreSQL
         # plans as if they held what they held before (a re-import of 100,000 places with
         # texts right after the first took 59 s instead of 33 s).
-        for model in (Place, Section, AlternateName, Photo):
+        for model in (Place, Section, AlternateName, Photo, SearchName):
             sql.execute(f"ANALYZE {sql.table(model)}")
     cache.content_changed()  # every cached page is out of date once this commits
+
+
+def _write_search_names(total: int) -> None:
+    """The search keys of the places written, made again from their names as written (the
+    guide's kept name and the source's added alternate names included), page by page from
+    the staged rows: a page's published places and their alternate names in two joins, then
+    write_search_names's DELETE and executemany."""
+    place, alternate = sql.table(Place), sql.table(AlternateName)
+    published = Place.Status.PUBLISHED.value
+    for start in range(1, total + 1, PAGE_SIZE):
+        page = _page(start)
+        ids = [pk for (pk,) in sql.rows(f"SELECT pk FROM {STAGED} WHERE n >= %s AND n < %s", page)]
+        places = sql.rows(
+            f"SELECT p.id, p.name, p.short_name, p.kind, p.population FROM {STAGED} s"
+            f" JOIN {place} p ON p.id = s.pk WHERE s.n >= %s AND s.n < %s AND p.status = %s",
+            [*page, published],
+        )
+        alternates = sql.rows(
+            f"SELECT a.place_id, a.name FROM {STAGED} s JOIN {alternate} a"
+            f" ON a.place_id = s.pk WHERE s.n >= %s AND s.n < %s",
+            page,
+        )
+        write_search_names(ids, places, alternates)
 
 
 def _write_places(plan: Plan, total: int, now, progress: Progress | None) -> None:

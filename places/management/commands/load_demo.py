@@ -12,7 +12,7 @@ from django.db import transaction
 
 from places import images
 from places.demo.illustrations import CREDIT, ILLUSTRATIONS, LICENCE, png
-from places.models import Photo, Place, Section
+from places.models import AlternateName, Photo, Place, Section
 from places.photo_files import PreparedUpload
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -77,6 +77,11 @@ class Command(BaseCommand):
                 },
             )
             by_slug[place.slug] = place
+            # Its other names, which search finds it by (each save rewrites its keys).
+            names = fact.get("alternate_names", [])
+            place.alternate_names.exclude(name__in=names).delete()
+            for name in names:
+                AlternateName.objects.get_or_create(place=place, name=name)
             for key, body in texts.get(place.slug, {}).items():
                 Section.objects.update_or_create(
                     place=place, kind=Section.Kind[key.upper()], defaults={"body": body}
