@@ -4,6 +4,7 @@ form."""
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, json_script
@@ -80,12 +81,51 @@ def refusal_message(refusal):
     return f"{message} {ACCEPTED}"
 
 
+ALT_TEXT_HELP = gettext_lazy(
+    "What the photo shows, for people who cannot see it. Required before the place is published."
+)
+ALT_TEXT_MISSING = gettext_lazy(
+    "Describe what this photo shows: a published place's photos need alt text."
+)
+PUBLISHED_WITHOUT_ALT_TEXT = gettext_lazy(
+    "A place is published only when each of its photos has alt text, for people who cannot "
+    "see them. Describe the photos marked below, or keep the place as a draft."
+)
+
+
+class PhotoFormSet(forms.BaseInlineFormSet):
+    """A draft's photos may wait for their alt text; a published place's may not."""
+
+    def clean(self):
+        super().clean()
+        if self.instance.status != Place.Status.PUBLISHED:
+            return
+        missing = [
+            form
+            for form in self.forms
+            if form.cleaned_data  # not an empty extra form, nor one refused already
+            and not self._should_delete_form(form)
+            and not form.cleaned_data.get("alt_text", "").strip()
+        ]
+        for form in missing:
+            form.add_error("alt_text", ALT_TEXT_MISSING)
+        if missing:
+            raise ValidationError(PUBLISHED_WITHOUT_ALT_TEXT, code="alt_text_missing")
+
+
 class PhotoInline(admin.StackedInline):
     model = Photo
+    formset = PhotoFormSet
     extra = 0
     fields = ["thumbnail", "image", "alt_text", "caption", "credit", "licence", "position"]
     readonly_fields = ["thumbnail"]
     formfield_overrides = {models.ImageField: {"form_class": PhotoUploadField}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "alt_text":  # PhotoFormSet requires it of a published place
+            field.required, field.help_text = False, ALT_TEXT_HELP
+        return field
 
     @admin.display(description=gettext_lazy("Photo"))
     def thumbnail(self, photo):

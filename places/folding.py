@@ -230,10 +230,12 @@ def _preference(hit: Hit, typed: str):
 def keys_of(names: Iterable[str], alternates: Iterable[str]) -> list[tuple[int, str, str, bool]]:
     """[(word, key, name, alternate)] of a place's own names then its alternate names. Names
     that differ only in case, marks or punctuation ("Karaganda", "KARAGANDA", "Karagandá")
-    give their keys once, from the first of them; names in another script that fold to the
-    same key ("Караганда") give them again, so that search can show the name as typed."""
+    give their keys once, from the first of them (alternate names in code point order, so
+    that the one kept is the same whatever order the database returned them in: "Karaganda"
+    before "karaganda"); names in another script that fold to the same key ("Караганда") give
+    them again, so that search can show the name as typed."""
     seen, keys = set(), []
-    for alternate, texts in ((False, names), (True, alternates)):
+    for alternate, texts in ((False, names), (True, sorted(alternates))):
         for text in texts:
             folded = _folded(text)
             written = _words(folded)

@@ -19,6 +19,8 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 # or code block or end in a line break (see _markup_line), is plain paragraphs to Markdown.
 MARKUP_CHARACTERS = re.compile(r"[\\`*_\[\]<>&\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 LIST_NUMBER = re.compile(r"\d+[.)]")
+# The ASCII characters of MARKUP_CHARACTERS.
+ASCII_MARKUP_BYTES = bytes([*range(0x0A), *range(0x0B, 0x20), 0x7F]) + b"\\`*_[]<>&"
 
 # One cleaner for the process: nh3 parses its options once, and cleaning is thread-safe.
 _cleaner = nh3.Cleaner(
@@ -65,12 +67,20 @@ def plain_paragraphs(text: str) -> str | None:
     """The HTML Markdown and nh3 make of text that is only plain paragraphs, 50 times faster
     (most imported texts are); None for any other text. tests/test_markup.py checks that
     both give the same HTML."""
-    if MARKUP_CHARACTERS.search(text) or _markup_line(text):
+    if _markup_character(text) or _markup_line(text):
         return None
-    paragraphs = (part.strip("\n") for part in text.split("\n\n"))
+    paragraphs = [part.strip("\n") for part in text.split("\n\n")]
     # nh3 writes a no-break space as an entity; <, > and & are not in the text.
-    html = "\n".join(f"<p>{paragraph}</p>" for paragraph in paragraphs if paragraph)
+    html = "\n".join(["<p>" + paragraph + "</p>" for paragraph in paragraphs if paragraph])
     return html.replace("\xa0", "&nbsp;")
+
+
+def _markup_character(text: str) -> bool:
+    """MARKUP_CHARACTERS.search(text), six times faster for ASCII text (bytes.translate)."""
+    if text.isascii():
+        encoded = text.encode("ascii")
+        return len(encoded.translate(None, ASCII_MARKUP_BYTES)) != len(encoded)
+    return MARKUP_CHARACTERS.search(text) is not None
 
 
 def _markup_line(text: str) -> bool:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from places import browse, folding, geo, images, photo_files
-from places.markup import normalize_text, render_markdown
+from places.markup import markdown_html, normalize_text, plain_paragraphs
 from places.nearby import nearest
 
 # How many stored keys a search reads at most in its key range (exact, prefix and word
@@ -42,11 +42,15 @@ def stored_coordinates(latitude, longitude) -> tuple[float, float, int]:
     return latitude, longitude, geo.cell_of(latitude, longitude)
 
 
-def stored_section(body: str) -> tuple[str, str]:
+def stored_section(body: str, *, markdown: bool = True) -> tuple[str, str | None]:
     """A section's body as stored (normalize_text) and its HTML: Section.save and the bulk
-    import both store sections through this."""
+    import both store sections through this. With `markdown=False` the HTML is None for a body
+    that needs Markdown (the import renders those later, and only when their body changed)."""
     body = normalize_text(body)
-    return body, render_markdown(body)
+    html = plain_paragraphs(body)
+    if html is None and markdown:
+        html = markdown_html(body)
+    return body, html
 
 
 class PlaceQuerySet(models.QuerySet):
@@ -546,12 +550,13 @@ class SearchNameQuerySet(models.QuerySet):
 CANDIDATE_FIELDS = ("place", "key", "word", "importance", "name", "alternate")
 
 
-def write_search_names(place_ids, places, alternates):
+def write_search_names(place_ids, places, alternates, new=frozenset()):
     """Make the keys of the places `place_ids` those of `places` ([(id, name, short_name, kind,
     population)], the published ones) and their alternate names ([(place id, name)]). A
     place whose keys are already these is left alone (a re-import, a save that changed no
     name); the others' keys are deleted (one DELETE a thousand places) and written again
-    (one executemany). The bulk import writes through this too."""
+    (one executemany). The bulk import writes through this too, and names in `new` the
+    places it has just created: they have no keys to look up."""
     names = {}
     for pk, name, short_name, kind, population in places:
         names[pk] = (search_importance(kind, population), [name, short_name], [])
@@ -571,7 +576,9 @@ def write_search_names(place_ids, places, alternates):
         for name in CANDIDATE_FIELDS
     )
     stored = {}
-    batches = [list(place_ids)[start : start + 1000] for start in range(0, len(place_ids), 1000)]
+    place_ids = list(place_ids)
+    looked_up = [pk for pk in place_ids if pk not in new]
+    batches = [looked_up[start : start + 1000] for start in range(0, len(looked_up), 1000)]
     with connection.cursor() as cursor:
         for batch in batches:
             cursor.execute(
@@ -582,7 +589,7 @@ def write_search_names(place_ids, places, alternates):
             for pk, key, word, importance, text, alternate in cursor.fetchall():
                 row = (pk, key, word, importance, text, bool(alternate))
                 stored.setdefault(pk, set()).add(row)
-        changed = [pk for batch in batches for pk in batch if stored.get(pk) != wanted.get(pk)]
+        changed = [pk for pk in place_ids if stored.get(pk) != wanted.get(pk)]
         for start in range(0, len(changed), 1000):
             batch = [pk for pk in changed[start : start + 1000] if pk in stored]
             if batch:

@@ -87,9 +87,14 @@ def ascii_slug(text: str, max_length: int = 200) -> str:
     Letters in the tables are transliterated, other accented letters lose their accents;
     a name with nothing left (e.g. in Chinese script) gets a stable "place-<hash>" slug.
     """
-    ascii_text = (
-        unicodedata.normalize("NFKD", transliterate(text)).encode("ascii", "ignore").decode("ascii")
-    )
+    if text.isascii():  # nothing to transliterate (the tables hold no ASCII letter)
+        ascii_text = text
+    else:
+        ascii_text = (
+            unicodedata.normalize("NFKD", transliterate(text))
+            .encode("ascii", "ignore")
+            .decode("ascii")
+        )
     slug = _SEPARATORS.sub("-", _NOT_SLUG.sub("", ascii_text.lower())).strip("-_")
     slug = slug[:max_length].rstrip("-_")
     if not slug:

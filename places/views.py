@@ -53,12 +53,14 @@ def place_detail(request, slug):
     if place is None:
         return _redirect_from_old_slug(slug, "places:detail")
     nearby = place.neighbours(settings.PLACES_NEARBY_RADIUS_KM, settings.PLACES_NEARBY_LIMIT)
-    # The first photo whose file is there leads the page: a missing file means no image.
-    photo = next((photo for photo in place.photos.all() if photo.shown), None)
+    # The first photo whose file is there leads the page, the others follow as a gallery:
+    # a missing file means no image.
+    photos = [photo for photo in place.photos.all() if photo.shown]
     context = {
         "place": place,
         "sections": place.sections.all(),
-        "photo": photo,
+        "photo": photos[0] if photos else None,
+        "gallery": photos[1:],
         "nearby_sights": [p for p in nearby if p.kind == Place.Kind.SIGHT],
         "nearby_areas": [p for p in nearby if p.kind == Place.Kind.AREA],
         "town": place.published_town,

@@ -10,12 +10,16 @@ NEARBY_ITEM = re.compile(
     r'<span class="distance">(?P<distance>[^<]+)</span></li>'
 )
 
-# The scripts a page holds: schema.org data (places/seo.py) and a map's data (places/maps.py),
-# JSON with no "<" in it, and the guide's own script files.
-OUR_SCRIPTS = re.compile(
+# Data blocks, which browsers never run: schema.org data (places/seo.py) and a map's data
+# (places/maps.py), JSON with no "<" in it.
+DATA_BLOCKS = re.compile(
     r'<script type="application/ld\+json">[^<]*</script>'
     r'|<script id="[\w-]+" type="application/json">[^<]*</script>'
-    r'|<script src="/static/[\w./-]+" defer></script>'
+)
+# The guide's own scripts, files under static/js/ (the search box's on every page) and the
+# vendored Leaflet (static/vendor/, `make vendor`).
+OUR_SCRIPTS = re.compile(
+    r'<script src="/static/(?:js/[a-z-]+|vendor/[\w./-]+)\.js" defer></script>'
 )
 
 
@@ -46,8 +50,9 @@ def map_data(page):
 
 
 def without_our_scripts(page):
-    """The page without its data blocks and script files: what remains holds no script."""
-    return OUR_SCRIPTS.sub("", page)
+    """The page without its data blocks and the guide's own script files: what remains
+    holds no script at all."""
+    return OUR_SCRIPTS.sub("", DATA_BLOCKS.sub("", page))
 
 
 class _Head(HTMLParser):

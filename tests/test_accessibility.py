@@ -1,5 +1,6 @@
 """Every public page, in each language, passes axe-core's checks in Chromium with no serious
-or critical violation (axe-core comes from npm: `make axe`), maps drawn."""
+or critical violation, with their maps drawn, and so does a page with the search box's
+suggestions open (axe-core comes from npm: `make axe`)."""
 
 from pathlib import Path
 
@@ -52,6 +53,25 @@ def test_every_page_passes_axe_in_each_language(live_server, demo, language):
             page.add_script_tag(path=AXE)
             found[path] = page.evaluate(VIOLATIONS)
         assert found == {path: [] for path in PAGES}
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_a_page_with_the_suggestions_open_passes_axe_in_each_language(live_server, demo, language):
+    assert Place.objects.filter(slug="karlag-museum").exists()
+    headers = {"Accept-Language": language}
+    playwright, browser, page = browse(live_server, locale=language, extra_http_headers=headers)
+    try:
+        page.goto("/places/karlag-museum/")
+        page.locator("#search-q").press_sequentially("kar")
+        page.wait_for_selector("#search-suggestions [role=option]")
+        page.keyboard.press("ArrowDown")  # one suggestion active, the others not
+        assert page.get_attribute("#search-q", "aria-activedescendant") == "search-option-0"
+        assert page.is_visible(".search-voice")  # Chromium has the Web Speech API
+        page.add_script_tag(path=AXE)
+        assert page.evaluate(VIOLATIONS) == []
     finally:
         browser.close()
         playwright.stop()

@@ -6,7 +6,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from places import folding
-from places.folding import Candidate, fold, name_keys, near_distance, prefix_end, rank, rank_near
+from places.folding import (
+    Candidate,
+    fold,
+    keys_of,
+    name_keys,
+    near_distance,
+    prefix_end,
+    rank,
+    rank_near,
+)
 from places.transliteration import ascii_slug
 
 names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
@@ -183,3 +192,12 @@ def test_near_misses_rank_fewer_edits_first():
 
     assert [(hit.place, hit.distance) for hit in hits] == [(2, 1), (1, 2)]
     assert {hit.match for hit in hits} == {"near"}
+
+
+def test_of_alternate_names_alike_the_same_one_is_kept_in_whatever_order_they_come():
+    names = ["karaganda", "Karaganda", "KARAGANDA"]
+
+    kept = {tuple(keys_of(["Karagandy"], order)) for order in (names, names[::-1])}
+
+    assert len(kept) == 1
+    assert [name for word, key, name, alternate in kept.pop() if alternate] == ["KARAGANDA"]

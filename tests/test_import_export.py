@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError
+from django.db import connection
 
 from places import geo
 from places.exchange.records import DERIVED_FIELDS
@@ -123,6 +124,76 @@ def test_csv_import_creates_places_that_show_on_their_pages(client, make_place, 
     assert "Camp cemetery" in dict(nearby_items(page))
 
 
+def test_slugs_made_from_names_skip_the_slugs_given_anywhere_in_the_file(db, tmp_path):
+    path = geojson_file(
+        tmp_path,
+        feature("Old Park"),
+        feature("Old Park"),
+        feature("Old Park 2"),
+        feature("Given", slug="old-park-2"),
+        feature("Old   Park!"),
+    )
+
+    run("import_places", str(path))
+
+    assert list(Place.objects.order_by("pk").values_list("slug", flat=True)) == [
+        "old-park",
+        "old-park-3",
+        "old-park-2-2",
+        "old-park-2",
+        "old-park-4",
+    ]
+
+
+def indexes():
+    """The index definitions of the place and search key tables, and on SQLite the indexes
+    ANALYZE has described."""
+    tables = ("places_place", "places_searchname")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM main.sqlite_master WHERE type = 'index'"
+                " AND tbl_name IN (%s, %s) ORDER BY name",
+                tables,
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT idx FROM main.sqlite_stat1 WHERE tbl IN (%s, %s) ORDER BY idx", tables
+            )
+            return indexes, cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s)"
+            " ORDER BY indexname",
+            tables,
+        )
+        return cursor.fetchall(), []
+
+
+def test_an_import_keeps_the_place_and_search_tables_indexes_and_their_statistics(
+    client, make_place, tmp_path
+):
+    # On SQLite an import that creates more places than the table holds builds the indexes
+    # after writing them (see write.py); a smaller one writes into them.
+    make_place("Zhezkazgan")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    before = indexes()
+    described = {name for (name,) in before[1]}
+    assert len(before[0]) >= 12
+    assert (
+        connection.vendor != "sqlite"
+        or {"places_place_cell_idx", "places_searchname_key_idx"} <= described
+    )
+    many = [feature(f"Place {number}", external_id=f"x:{number}") for number in range(30)]
+    run("import_places", str(geojson_file(tmp_path, *many)))
+    assert indexes() == before
+    run("import_places", str(geojson_file(tmp_path, feature("One more"), name="b.geojson")))
+    assert indexes() == before
+    assert Place.objects.filter(status="published").order_by("slug").first().slug == "one-more"
+    found = client.get("/api/search/", {"q": "place 7"}).json()["features"]
+    assert [place["properties"]["slug"] for place in found] == ["place-7"]
+
+
 def test_slugs_made_from_names_are_ascii_and_unique(client, make_place, tmp_path):
     make_place("Парк Долинки", slug="park-dolinki")
     path = geojson_file(
@@ -195,6 +266,23 @@ def test_reimporting_the_same_external_ids_updates_places_instead_of_duplicating
     page = client.get(museum.get_absolute_url()).content.decode()
     assert "New <em>text</em>." in page
     assert "Old" not in page
+
+
+def test_a_reimport_keeps_the_html_of_unchanged_sections_and_renders_changed_ones(
+    client, db, tmp_path
+):
+    def sections(**given):
+        return geojson_file(tmp_path, feature(external_id="x:1", sections=given))
+
+    run("import_places", str(sections(description="Plain words.", history="The *old* camp.")))
+    # As if stored by an older renderer: an unchanged body keeps its HTML on re-import.
+    Section.objects.filter(kind=Section.Kind.DESCRIPTION).update(body_html="<p>Kept words.</p>")
+
+    run("import_places", str(sections(description="Plain words.", history="The *new* camp.")))
+
+    page = client.get("/places/camp-museum/").content.decode()
+    assert "Kept words." in page and "Plain words." not in page
+    assert "The <em>new</em> camp." in page and "old" not in page
 
 
 def test_a_reimport_without_texts_removes_the_places_texts(client, db, tmp_path):

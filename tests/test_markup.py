@@ -36,3 +36,12 @@ def test_markdown_is_rendered_in_full():
     assert markup.render_markdown("A *museum*.\n\n- one") == (
         "<p>A <em>museum</em>.</p>\n<ul>\n<li>one</li>\n</ul>"
     )
+
+
+def test_every_markup_character_of_ascii_text_takes_markdown():
+    # ASCII text is searched by bytes.translate, any other by the regular expression.
+    for code in range(128):
+        text = f"Steppe{chr(code)}camp"
+        takes_markdown = markup.MARKUP_CHARACTERS.search(text) is not None
+        assert (markup.plain_paragraphs(text) is None) == takes_markdown, repr(chr(code))
+        assert markup.render_markdown(text) == markup.markdown_html(text)

@@ -32,6 +32,7 @@ CHECKED_FIELDS = {
 }
 PLACE_CHECKED = [name for name in PLACE_COLUMNS if name not in ("cell", "latitude", "longitude")]
 IMAGE_MAX_LENGTH = Photo._meta.get_field("image").max_length
+ALT_TEXT_BLANK = Photo._meta.get_field("alt_text").error_messages["blank"]
 
 
 def check_record(record: PlaceRecord) -> tuple[list[str], float | None, float | None, int | None]:
@@ -49,7 +50,7 @@ def check_record(record: PlaceRecord) -> tuple[list[str], float | None, float | 
     for name in record.alternate_names or ():
         _check_fields({"alternate name": name}, problems)
     for photo in record.photos or ():
-        _check_photo(photo, problems)
+        _check_photo(photo, problems, record.status == Place.Status.PUBLISHED)
     if record.latitude is None or record.longitude is None:
         return problems, None, None, None
     latitude, longitude, cell = stored_coordinates(record.latitude, record.longitude)
@@ -112,10 +113,14 @@ def _field_check(model_field) -> Callable[[object], tuple[str, ...]]:
     return check
 
 
-def _check_photo(photo: dict, problems: list[str]) -> None:
-    _check_fields(
-        {f"photo {key}": value for key, value in photo.items() if key != "image"}, problems
-    )
+def _check_photo(photo: dict, problems: list[str], published: bool) -> None:
+    values = {f"photo {key}": value for key, value in photo.items() if key != "image"}
+    # As in the admin: a draft's photos may wait for their alt text, a published place's may not.
+    if not photo["alt_text"].strip():
+        del values["photo alt_text"]
+        if published:
+            problems.append(f"photo alt_text: {ALT_TEXT_BLANK}")
+    _check_fields(values, problems)
     path = photo["image"]
     parts = path.split("/")
     if not path or path.startswith("/") or "\\" in path or ".." in parts or "\x00" in path:

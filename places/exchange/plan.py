@@ -19,13 +19,18 @@ from django.db import connection, transaction
 from places.exchange import sql
 from places.exchange.checks import check_record
 from places.exchange.records import PLACE_COLUMNS, PlaceRecord
-from places.models import Place
+from places.models import Place, stored_section
 from places.transliteration import ascii_slug, unique_slug
 
 BATCH_SIZE = 2000
 STAGED = "places_import_staged"
-# The staged texts of a place that has none.
-NO_TEXTS = '{"sections": {}, "alternate_names": [], "photos": []}'
+# The staged sections, one row each: the body as stored, and its HTML when it is plain
+# paragraphs (NULL when it needs Markdown, rendered when written, if its body changed).
+STAGED_SECTIONS = "places_import_sections"
+# The slugs made from names, until they are copied into the staged rows.
+MADE_SLUGS = "places_import_slugs"
+# The staged alternate names and photos of a place that has none.
+NO_TEXTS = '{"alternate_names": [], "photos": []}'
 SLUG_MAX_LENGTH = Place._meta.get_field("slug").max_length
 
 
@@ -75,15 +80,19 @@ class Plan:
             " name TEXT, slug TEXT, kind TEXT, category TEXT, subtitle TEXT, short_name TEXT,"
             " country TEXT,"
             " latitude DOUBLE PRECISION, longitude DOUBLE PRECISION, cell INTEGER, status TEXT,"
-            " featured BOOLEAN, external_id TEXT, population BIGINT, town TEXT, texts TEXT,"
-            " pk BIGINT,"
-            " old_slug TEXT)"
+            " featured BOOLEAN, external_id TEXT, population BIGINT, town TEXT,"
+            " sections INTEGER, texts TEXT, pk BIGINT, old_slug TEXT)"
+        )
+        sql.execute(
+            f"CREATE TEMPORARY TABLE {STAGED_SECTIONS} (n INTEGER NOT NULL, kind INTEGER NOT NULL,"
+            " body TEXT NOT NULL, body_html TEXT)"
         )
         return self
 
     def __exit__(self, *exc_info):
         if exc_info[0] is None and not self._discard:
             sql.execute(f"DROP TABLE {STAGED}")
+            sql.execute(f"DROP TABLE {STAGED_SECTIONS}")
         elif exc_info[0] is None:
             transaction.set_rollback(True)  # a dry run; the staged table goes with it
         return self._atomic.__exit__(*exc_info)
@@ -96,23 +105,25 @@ class Plan:
         self, records: Iterable[PlaceRecord], progress: Callable[[int], None] | None = None
     ) -> None:
         """Stage and check every record; ExchangeError from the reader stops it all."""
-        rows, count = [], 0
+        rows, sections, count = [], [], 0
         for count, record in enumerate(records, 1):
-            rows.append(self._stage(count, record))
+            rows.append(self._stage(count, record, sections))
             if len(rows) == BATCH_SIZE:
-                self._insert_staged(rows)
-                rows = []
+                self._insert_staged(rows, sections)
+                rows, sections = [], []
                 if progress:
                     progress(count)
-        self._insert_staged(rows)
+        self._insert_staged(rows, sections)
         self._staged = count
         if progress:
             progress(count)
         for name in ("slug", "external_id", "pk", "town"):
             sql.execute(f"CREATE INDEX {STAGED}_{name} ON {STAGED} ({name})")
+        sql.execute(f"CREATE INDEX {STAGED_SECTIONS}_n ON {STAGED_SECTIONS} (n)")
         # PostgreSQL never analyses a temporary table by itself; without statistics it
         # plans the checks below as if the table were empty (a minute per 100,000 places).
         sql.execute(f"ANALYZE {STAGED}")
+        sql.execute(f"ANALYZE {STAGED_SECTIONS}")
         self._find_repeats("external_id")
         self._find_repeats("slug")
         self._match_existing_places()
@@ -129,34 +140,37 @@ class Plan:
 
     # --- Each record alone ----------------------------------------------------------------
 
-    def _stage(self, n: int, record: PlaceRecord) -> tuple:
+    def _stage(self, n: int, record: PlaceRecord, sections: list[tuple]) -> tuple:
+        """The staged row of a record; its sections are added to `sections`."""
         problems, latitude, longitude, cell = check_record(record)
-        if record.sections == {} and record.alternate_names == [] and record.photos == []:
+        if record.alternate_names == [] and record.photos == []:
             texts = NO_TEXTS  # most open data: written without a look
         else:
-            texts = json.dumps(
-                {
-                    "sections": record.sections,
-                    "alternate_names": record.alternate_names,
-                    "photos": record.photos,
-                }
-            )
+            texts = json.dumps({"alternate_names": record.alternate_names, "photos": record.photos})
+        given = record.sections
         row = (
             n, record.where, record.name, record.slug, record.kind, record.category,
             record.subtitle, record.short_name, record.country, latitude, longitude, cell,
             record.status, record.featured, record.external_id, record.population, record.town,
-            texts,
+            None if given is None else len(given), texts,
         )  # fmt: skip
         if problems:
             self._problems[n] = (record.where, problems)
             # Staged all the same, to be checked against the others, but without the NUL
-            # characters PostgreSQL cannot store (json.dumps escapes those in the texts).
-            row = tuple(None if isinstance(v, str) and "\x00" in v else v for v in row)
+            # characters PostgreSQL cannot store (json.dumps escapes those in the texts), and
+            # without its sections: a file with a bad record is not written.
+            return tuple(None if isinstance(v, str) and "\x00" in v else v for v in row)
+        if given:
+            sections.extend(
+                (n, kind, *stored_section(body, markdown=False))
+                for kind, body in sorted(given.items())
+            )
         return row
 
-    def _insert_staged(self, rows: list[tuple]) -> None:
-        columns = ["n", "place_where", *PLACE_COLUMNS, "town", "texts"]
+    def _insert_staged(self, rows: list[tuple], sections: list[tuple]) -> None:
+        columns = ["n", "place_where", *PLACE_COLUMNS, "town", "sections", "texts"]
         sql.insert(STAGED, columns, rows)
+        sql.insert(STAGED_SECTIONS, ["n", "kind", "body", "body_html"], sections)
 
     # --- Against each other and the database -------------------------------------------
 
@@ -212,25 +226,46 @@ class Plan:
 
     def _make_slugs(self) -> None:
         """A slug from the name for each new place without one, unlike any slug in the
-        database or the file, in file order (page by page, to keep memory flat)."""
-        taken = _TakenSlugs()
-        last = 0
+        database or the file, in file order (page by page, to keep memory flat).
+
+        The slugs made are added to a table of their own and copied into the staged rows in
+        one statement, with the staged slugs' index built again after: updating the staged
+        rows one by one through that index took twice as long."""
+        sql.execute(f"CREATE TEMPORARY TABLE {MADE_SLUGS} (n INTEGER PRIMARY KEY, slug TEXT)")
+        sql.execute(f"CREATE INDEX {MADE_SLUGS}_slug ON {MADE_SLUGS} (slug)")
+        taken, last = _TakenSlugs(), 0
+        postgresql = connection.vendor == "postgresql"
+        if postgresql:
+            # Each look-up seeks 500 slugs in three tables. PostgreSQL's costs prefer reading
+            # the temporary tables whole for that (11-16 ms for a table of 100,000 made
+            # slugs, against 0.3 ms through its index, EXPLAIN ANALYZE): until the slugs are
+            # made, it may not.
+            sql.execute("SET LOCAL enable_seqscan = off")
         while True:
             page = sql.rows(
                 f"SELECT n, name FROM {STAGED} WHERE slug = '' AND n > %s ORDER BY n LIMIT %s",
                 [last, BATCH_SIZE],
             )
             if not page:
-                return
+                break
             last = page[-1][0]
             bases = {n: ascii_slug(name, SLUG_MAX_LENGTH) for n, name in page if name}
             taken.look_up(bases.values())
             made = [
-                (unique_slug(base, taken, taken.next_suffix, SLUG_MAX_LENGTH), n)
+                (n, unique_slug(base, taken, taken.next_suffix, SLUG_MAX_LENGTH))
                 for n, base in bases.items()
             ]
-            sql.update(STAGED, "n", ["slug"], made)
+            sql.insert(MADE_SLUGS, ["n", "slug"], made)
             taken.forget()
+        if postgresql:
+            sql.execute("RESET enable_seqscan")
+        if last:
+            sql.execute(f"DROP INDEX {STAGED}_slug")
+            sql.execute(
+                f"UPDATE {STAGED} SET slug = m.slug FROM {MADE_SLUGS} m WHERE m.n = {STAGED}.n"
+            )
+            sql.execute(f"CREATE INDEX {STAGED}_slug ON {STAGED} (slug)")
+        sql.execute(f"DROP TABLE {MADE_SLUGS}")
 
     def _check_towns(self) -> None:
         """The town is found by slug in the file, else in the database (as the file leaves
@@ -269,8 +304,9 @@ class Plan:
 
 
 class _TakenSlugs:
-    """The slugs in the database or the staged file, looked up as unique_slug asks, so that
-    only a page of them is in memory. next_suffix is kept for names used more than once."""
+    """The slugs in the database, the staged file or made already, looked up as unique_slug
+    asks, so that only a page of them is in memory. next_suffix is kept for names used more
+    than once."""
 
     def __init__(self):
         self.known: dict[str, bool] = {}
@@ -284,8 +320,9 @@ class _TakenSlugs:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT slug FROM {Place._meta.db_table} WHERE slug IN ({placeholders})"
-                    f" UNION SELECT slug FROM {STAGED} WHERE slug IN ({placeholders})",
-                    batch * 2,
+                    f" UNION SELECT slug FROM {STAGED} WHERE slug IN ({placeholders})"
+                    f" UNION SELECT slug FROM {MADE_SLUGS} WHERE slug IN ({placeholders})",
+                    batch * 3,
                 )
                 found = {slug for (slug,) in cursor.fetchall()}
             self.known.update((slug, slug in found) for slug in batch)
@@ -299,6 +336,7 @@ class _TakenSlugs:
         self.known[slug] = True
 
     def forget(self) -> None:
-        """Drop the page's slugs (now staged) and the suffixes of names used once."""
+        """Drop the page's slugs (now in the table of made slugs) and the suffixes of names
+        used once."""
         self.known.clear()
         self.next_suffix = {base: n for base, n in self.next_suffix.items() if n > 2}

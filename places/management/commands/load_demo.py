@@ -1,5 +1,7 @@
-"""Load the demo: the KarLag Museum, the places near it, and our texts about them."""
+"""Load the demo: the KarLag Museum, the places near it, our texts about them, and the
+illustrations our code draws for nine of them (places/demo/illustrations.py)."""
 
+import functools
 import json
 from pathlib import Path
 
@@ -8,7 +10,10 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from places.models import AlternateName, Place, Section
+from places import images
+from places.demo.illustrations import CREDIT, ILLUSTRATIONS, LICENCE, png
+from places.models import AlternateName, Photo, Place, Section
+from places.photo_files import PreparedUpload
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_ACCOUNT = "contributor"
@@ -24,9 +29,18 @@ def demo_texts():
     return json.loads((DEMO_DIR / "texts.json").read_text(encoding="utf-8"))
 
 
+@functools.cache
+def prepared_illustration(index: int) -> images.Prepared:
+    """An illustration drawn and prepared as an upload is (images.prepare): the same in every
+    run, so done once a process (the tests load the demo many times)."""
+    drawing = png(ILLUSTRATIONS[index].draw(demo_places()))
+    return images.prepare(drawing, settings.PLACES_PHOTO_MAX_PIXELS)
+
+
 class Command(BaseCommand):
     help = (
-        "Load the demo places around the KarLag Museum (published, with texts). "
+        "Load the demo places around the KarLag Museum (published, with texts and "
+        "illustrations drawn by our code). "
         "Safe to run again: it updates what it created before."
     )
 
@@ -72,7 +86,13 @@ class Command(BaseCommand):
                 Section.objects.update_or_create(
                     place=place, kind=Section.Kind[key.upper()], defaults={"body": body}
                 )
-        self.stdout.write(self.style.SUCCESS(f"Loaded {len(by_slug)} demo places."))
+        drawn = self._add_illustrations(by_slug)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {len(by_slug)} demo places with {len(ILLUSTRATIONS)} illustrations "
+                f"({drawn} drawn now)."
+            )
+        )
         if demo_account:
             self._create_demo_account()
         else:
@@ -80,6 +100,29 @@ class Command(BaseCommand):
                 "To edit them, create an account with `python manage.py createsuperuser`, "
                 "or run `load_demo --demo-account` in development."
             )
+
+    def _add_illustrations(self, by_slug):
+        """Each illustration as the photo at its position of its place, through the photo
+        pipeline (re-encoded, named and written by Photo.save). A photo there already keeps
+        its file unless that file is missing from the media storage; its texts are updated.
+        Returns how many were drawn."""
+        existing = {
+            (photo.place_id, photo.position): photo
+            for photo in Photo.objects.filter(place__slug__in={i.slug for i in ILLUSTRATIONS})
+        }
+        drawn = 0
+        for index, illustration in enumerate(ILLUSTRATIONS):
+            place = by_slug[illustration.slug]
+            photo = existing.get((place.pk, illustration.position)) or Photo(
+                place=place, position=illustration.position
+            )
+            photo.alt_text, photo.caption = illustration.alt_text, illustration.caption
+            photo.credit, photo.licence = CREDIT, LICENCE
+            if photo.pk is None or photo.shown is None:
+                photo.image = PreparedUpload(prepared_illustration(index))
+                drawn += 1
+            photo.save()
+        return drawn
 
     def _create_demo_account(self):
         user, _ = User.objects.get_or_create(username=DEMO_ACCOUNT)
