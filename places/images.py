@@ -196,6 +196,22 @@ def content_type(name: str) -> str | None:
     return match and CONTENT_TYPES[match["ext"].lower()]
 
 
+# What Pillow reads from a file's header into Image.info that a photo of ours never carries.
+METADATA = {"exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "Comment", "photoshop"}
+
+
+def metadata(file) -> list[str]:
+    """The metadata blocks (EXIF, XMP, ICC, comments) an image file carries, as its header
+    says, without decoding it: none in a file we made (prepare re-encodes without them)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(file, formats=FORMATS) as image:
+            found = METADATA & set(image.info)
+            if image.getexif():
+                found.add("exif")
+    return sorted(found)
+
+
 def dimensions(file) -> tuple[int, int] | None:
     """(width, height) of an image file as its header says, without decoding it; None when
     it is not a JPEG, PNG or WebP image."""

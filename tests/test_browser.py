@@ -6,7 +6,15 @@ from playwright.sync_api import sync_playwright
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    # No name resolves but the test server's: pages ask for map tiles from OpenStreetMap, and
+    # tests never depend on the network (those that draw maps answer the tiles themselves).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+]
 
 
 @pytest.fixture

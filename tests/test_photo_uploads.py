@@ -764,6 +764,31 @@ def test_an_import_naming_a_file_that_is_not_an_image_is_refused(tmp_path):
     assert not Place.objects.exists()
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_an_import_naming_a_file_with_metadata_is_refused(tmp_path, fmt):
+    # An import serves the files it names as they are: one with a GPS position must not be.
+    data = io.BytesIO(photo_with_metadata(fmt))
+    name = default_storage.save(f"photos/2026/01/camera.{fmt.lower()}", data)
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
+        "properties": {
+            "name": "Camp museum",
+            "category": "Museum",
+            "photos": [{"image": name, "alt_text": "The entrance"}],
+        },
+    }
+    path = tmp_path / "places.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+
+    with pytest.raises(CommandError) as refusal:
+        call_command("import_places", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert f"feature 1: photo image {name!r} carries metadata (" in str(refusal.value)
+    assert "exif" in str(refusal.value)
+    assert not Place.objects.exists()
+
+
 def test_the_api_description_lists_every_licence():
     from tests.test_api import OPENAPI
 

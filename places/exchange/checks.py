@@ -133,6 +133,16 @@ def _check_photo(photo: dict, problems: list[str], published: bool) -> None:
         with default_storage.open(path) as file:
             if images.dimensions(file) is None:
                 problems.append(f"photo image {path!r} is not a JPEG, PNG or WebP image")
+                return
+            file.seek(0)
+            # Served as it is: a file with a camera's GPS position must not be. Files the
+            # guide made (an export's) carry none.
+            if found := images.metadata(file):
+                problems.append(
+                    f"photo image {path!r} carries metadata ({', '.join(found)}), which would"
+                    " be served to every visitor: upload it through the admin, which removes"
+                    " it, or strip it from the file first"
+                )
 
 
 CHECKS = {name: _field_check(model_field) for name, model_field in CHECKED_FIELDS.items()}
