@@ -72,8 +72,10 @@ class Plan:
             # SQLite's default page cache (2 MB) is far smaller than the indexes an import
             # updates at random places (the places list's among them): with 96 MB the same
             # import ran 1.25-1.4 times faster (bench/import_speed.py), and memory stays
-            # bounded (the cache's size, whatever the file's).
-            sql.execute("PRAGMA cache_size = -98304")  # KiB, for this connection
+            # bounded (the cache's size, whatever the file's). 64 MB, not 96: building an
+            # index after a first import sorts in as much memory again, and a 1M-row file
+            # then peaked at 295 MB instead of 227 MB, for 2% of speed.
+            sql.execute("PRAGMA cache_size = -65536")  # KiB, for this connection
             sql.execute("PRAGMA temp.cache_size = -16384")  # the staged table's
         sql.execute(
             f"CREATE TEMPORARY TABLE {STAGED} (n INTEGER PRIMARY KEY, place_where TEXT,"
