@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils.text import slugify
 
 from places.models import Place
+from tests.data import KARLAG
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +38,18 @@ def make_place(db):
         return Place.objects.create(name=name, latitude=latitude, longitude=longitude, **fields)
 
     return make
+
+
+@pytest.fixture
+def places(make_place):
+    """The KarLag Museum in its town, Shakhtinsk, a park there, and a museum far away."""
+    town = make_place(
+        "Shakhtīnsk Qalasy", 49.70713, 72.59321, kind=Place.Kind.AREA, category="City",
+        country="Kazakhstan", short_name="Shakhtinsk", slug="shakhtinsk-qalasy",
+    )  # fmt: skip
+    make_place("KarLag Museum", town=town, country="Kazakhstan", **KARLAG)
+    make_place("Mine park", 49.70, 72.60, town=town, country="Kazakhstan", category="Park")
+    make_place("Far museum", 10.0, 10.0)
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from places.models import Place, Section
 
+# The KarLag Museum's position, in the demo and in tests that place it by hand.
+KARLAG = {"latitude": 49.679, "longitude": 72.6855}
+
 
 def scatter(make_place, rng, count, latitude, longitude, spread, name="Place"):
     """`count` places around a point, up to `spread` degrees of latitude away (half as far

@@ -41,8 +41,7 @@ VIOLATIONS = """async () => (await axe.run()).violations
 def test_every_page_passes_axe_in_each_language(live_server, demo, language):
     assert Place.objects.filter(slug="shakhtinsk-qalasy").exists()
     headers = {"Accept-Language": language}
-    playwright, browser, page = browse(live_server, locale=language, extra_http_headers=headers)
-    try:
+    with browse(live_server, locale=language, extra_http_headers=headers) as page:
         serve_tiles(page)  # the maps' tiles, with no network
         found = {}
         for path in PAGES:
@@ -53,17 +52,13 @@ def test_every_page_passes_axe_in_each_language(live_server, demo, language):
             page.add_script_tag(path=AXE)
             found[path] = page.evaluate(VIOLATIONS)
         assert found == {path: [] for path in PAGES}
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])
 def test_a_page_with_the_suggestions_open_passes_axe_in_each_language(live_server, demo, language):
     assert Place.objects.filter(slug="karlag-museum").exists()
     headers = {"Accept-Language": language}
-    playwright, browser, page = browse(live_server, locale=language, extra_http_headers=headers)
-    try:
+    with browse(live_server, locale=language, extra_http_headers=headers) as page:
         page.goto("/places/karlag-museum/")
         page.locator("#search-q").press_sequentially("kar")
         page.wait_for_selector("#search-suggestions [role=option]")
@@ -72,6 +67,3 @@ def test_a_page_with_the_suggestions_open_passes_axe_in_each_language(live_serve
         assert page.is_visible(".search-voice")  # Chromium has the Web Speech API
         page.add_script_tag(path=AXE)
         assert page.evaluate(VIOLATIONS) == []
-    finally:
-        browser.close()
-        playwright.stop()

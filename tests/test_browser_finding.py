@@ -1,40 +1,32 @@
 """A visitor in a real browser: "near me" with and without the position, and from a place page
 through its breadcrumbs to its town and a filtered list."""
 
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import sync_playwright
 
-from places.models import Place
+from tests.data import KARLAG
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-KARLAG = {"latitude": 49.679, "longitude": 72.6855}
 
-
-@pytest.fixture
-def places(make_place):
-    town = make_place(
-        "Shakhtīnsk Qalasy", 49.70713, 72.59321, kind=Place.Kind.AREA, category="City",
-        country="Kazakhstan", short_name="Shakhtinsk", slug="shakhtinsk-qalasy",
-    )  # fmt: skip
-    make_place("KarLag Museum", town=town, country="Kazakhstan", **KARLAG)
-    make_place("Mine park", 49.70, 72.60, town=town, country="Kazakhstan", category="Park")
-    make_place("Far museum", 10.0, 10.0)
-
-
+@contextmanager
 def browse(live_server, **context_options):
-    """A page of a fresh browser context (its own permissions), from a running Playwright.
-    The data must exist before: while Playwright runs, Django refuses queries in this thread."""
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    page = browser.new_context(base_url=live_server.url, **context_options).new_page()
-    return playwright, browser, page
+    """A page of a fresh browser context (its own permissions), closed with its browser after
+    the `with` block. The data must exist before: while Playwright runs, Django refuses
+    queries in this thread."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_context(base_url=live_server.url, **context_options).new_page()
+        finally:
+            browser.close()
 
 
 def test_near_me_opens_the_places_nearest_to_the_browsers_position(live_server, places):
-    playwright, browser, page = browse(live_server, geolocation=KARLAG, permissions=["geolocation"])
-    try:
+    with browse(live_server, geolocation=KARLAG, permissions=["geolocation"]) as page:
         page.goto("/")
         page.click("text=Near me")
         page.click("button.near-me")
@@ -43,14 +35,10 @@ def test_near_me_opens_the_places_nearest_to_the_browsers_position(live_server, 
         items = page.locator(".nearby-list li a").all_inner_texts()
         assert items == ["KarLag Museum", "Mine park", "Shakhtīnsk Qalasy"]
         assert page.inner_text(".nearby-list li:first-child .distance") == "0 km"
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_without_permission_the_button_says_so_and_the_form_still_works(live_server, places):
-    playwright, browser, page = browse(live_server)  # geolocation not granted
-    try:
+    with browse(live_server) as page:  # geolocation not granted
         page.goto("/nearby/")
         page.click("button.near-me")
         page.wait_for_function("document.getElementById('near-me-status').textContent.length > 30")
@@ -68,14 +56,10 @@ def test_without_permission_the_button_says_so_and_the_form_still_works(live_ser
         page.click("text=Show places near these coordinates")
         page.wait_for_url("**/nearby/?lat=95&lon=72.6")
         assert "Latitude must be between -90 and 90 degrees" in page.inner_text("main")
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_from_a_place_through_its_breadcrumbs_to_its_town_and_a_filtered_list(live_server, places):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.goto("/places/karlag-museum/")
         assert page.inner_text(".subtitle") == "Museum in Shakhtinsk, Kazakhstan"
         crumbs = page.locator("nav[aria-label=Breadcrumb] a").all_inner_texts()
@@ -93,6 +77,3 @@ def test_from_a_place_through_its_breadcrumbs_to_its_town_and_a_filtered_list(li
         page.click("#filter-country + ul >> text=Kazakhstan (3)")
         page.click("#filter-town + ul >> text=Shakhtīnsk Qalasy (2)")
         assert page.locator(".place-list li a").all_inner_texts() == ["KarLag Museum", "Mine park"]
-    finally:
-        browser.close()
-        playwright.stop()

@@ -30,8 +30,7 @@ def gallery(db):
 
 
 def test_the_gallery_opens_moves_and_closes_with_the_keyboard(live_server, gallery):
-    playwright, browser, page = browse(live_server, viewport={"width": 1280, "height": 900})
-    try:
+    with browse(live_server, viewport={"width": 1280, "height": 900}) as page:
         page.goto(MUSEUM)
         thumbnails = page.locator(".gallery-link")
         assert thumbnails.count() == 2
@@ -74,9 +73,6 @@ def test_the_gallery_opens_moves_and_closes_with_the_keyboard(live_server, galle
         assert page.evaluate("() => document.activeElement.closest('dialog') !== null")
         page.keyboard.press("Escape")
         page.wait_for_function(FOCUS_ON, arg=gallery[1][2], timeout=5000)
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 SWIPE = """([from, to]) => {
@@ -89,10 +85,9 @@ SWIPE = """([from, to]) => {
 
 
 def test_on_a_touch_screen_a_swipe_or_the_buttons_move_and_close(live_server, gallery):
-    playwright, browser, page = browse(
+    with browse(
         live_server, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
-    )
-    try:
+    ) as page:
         page.goto(MUSEUM)
         page.locator(".gallery-link").first.tap()
         assert page.evaluate(SHOWN) == gallery[0][0]
@@ -114,14 +109,10 @@ def test_on_a_touch_screen_a_swipe_or_the_buttons_move_and_close(live_server, ga
         page.locator(".gallery-link").nth(1).tap()
         box = page.locator(".gallery-large img").bounding_box()
         assert box["width"] <= 390 and box["height"] <= 844 * 0.72 + 1
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_without_javascript_a_thumbnail_opens_its_large_file(live_server, gallery):
-    playwright, browser, page = browse(live_server, java_script_enabled=False)
-    try:
+    with browse(live_server, java_script_enabled=False) as page:
         page.goto(MUSEUM)
         assert page.locator("dialog").count() == 0
 
@@ -131,22 +122,15 @@ def test_without_javascript_a_thumbnail_opens_its_large_file(live_server, galler
         assert response.value.status == 200
         assert response.value.headers["content-type"] == "image/jpeg"
         assert page.url == f"{live_server.url}{gallery[1][2]}"
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])
 def test_the_museum_page_with_the_gallery_open_passes_axe(live_server, gallery, language):
     headers = {"Accept-Language": language}
-    playwright, browser, page = browse(live_server, locale=language, extra_http_headers=headers)
-    try:
+    with browse(live_server, locale=language, extra_http_headers=headers) as page:
         page.goto(MUSEUM)
         page.locator(".gallery-link").first.click()
         assert page.evaluate(OPEN)
         page.add_script_tag(path=AXE)
 
         assert page.evaluate(VIOLATIONS) == []
-    finally:
-        browser.close()
-        playwright.stop()

@@ -4,15 +4,14 @@ suggestions and results to a place page, through its breadcrumbs, its town and a
 
 import pytest
 
-from tests import test_browser_finding as finding
-from tests.test_browser_finding import KARLAG, browse
+from tests.data import KARLAG
+from tests.test_browser_finding import browse
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("places"),
 ]
-places = finding.places  # the same places as the walk in English
 
 # What the walk reads in each language: the suggestions' count, the voice button's name, the
 # results page's heading, the subtitle, the town's "Places in" heading, the "any category" link,
@@ -39,10 +38,9 @@ WORDS = {
 @pytest.mark.parametrize("locale", WORDS)
 def test_the_walk_from_search_to_near_me_in_the_browsers_language(live_server, locale):
     words = WORDS[locale]
-    playwright, browser, page = browse(
+    with browse(
         live_server, locale=locale, geolocation=KARLAG, permissions=["geolocation"]
-    )
-    try:
+    ) as page:
         page.goto("/")
         assert page.get_attribute("html", "lang") == locale[:2]
         assert page.get_by_role("button", name=words["voice"]).is_visible()
@@ -68,14 +66,10 @@ def test_the_walk_from_search_to_near_me_in_the_browsers_language(live_server, l
         page.click("button.near-me")
         page.wait_for_url("**/nearby/?lat=49.67900&lon=72.68550")
         assert page.inner_text(".nearby-list li:first-child .distance") == words["distance"]
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_the_switcher_changes_the_language_and_stays_on_the_page(live_server):
-    playwright, browser, page = browse(live_server, locale="en-GB")
-    try:
+    with browse(live_server, locale="en-GB") as page:
         page.goto("/places/?category=Park")
         page.click(".language-switcher >> text=Қазақша")
         page.wait_for_url("**/places/?category=Park")
@@ -85,6 +79,3 @@ def test_the_switcher_changes_the_language_and_stays_on_the_page(live_server):
         assert page.inner_text("h1") == "Все места"
         page.goto("/places/karlag-museum/")  # the choice holds on the next pages
         assert page.get_attribute("html", "lang") == "ru"
-    finally:
-        browser.close()
-        playwright.stop()

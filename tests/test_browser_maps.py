@@ -9,13 +9,13 @@ import pytest
 from PIL import Image
 
 from places.models import Place
+from tests.data import KARLAG
 from tests.test_browser_finding import browse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TILES = re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
 MARKERS = ".leaflet-marker-pane .map-marker"
-KARLAG = {"latitude": 49.679, "longitude": 72.6855}
 
 
 def stand_in_tile():
@@ -38,22 +38,10 @@ def serve_tiles(page):
     return asked
 
 
-@pytest.fixture
-def places(make_place):
-    town = make_place(
-        "Shakhtīnsk Qalasy", 49.70713, 72.59321, kind=Place.Kind.AREA, category="City",
-        country="Kazakhstan", short_name="Shakhtinsk", slug="shakhtinsk-qalasy",
-    )  # fmt: skip
-    make_place("KarLag Museum", town=town, country="Kazakhstan", **KARLAG)
-    make_place("Mine park", 49.70, 72.60, town=town, country="Kazakhstan", category="Park")
-    make_place("Far museum", 10.0, 10.0)
-
-
 def test_place_page_map_shows_the_place_and_its_nearby_places_linking_to_their_pages(
     live_server, places
 ):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         asked = serve_tiles(page)
         page.goto("/places/karlag-museum/")
         page.wait_for_selector(".leaflet-tile-loaded")
@@ -84,9 +72,6 @@ def test_place_page_map_shows_the_place_and_its_nearby_places_linking_to_their_p
         assert page.inner_text(".map-popup-category") == "Park"
         link.click()
         page.wait_for_url("**/places/mine-park/")
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_a_town_with_300_places_nearby_clusters_them(live_server, make_place, settings):
@@ -94,8 +79,7 @@ def test_a_town_with_300_places_nearby_clusters_them(live_server, make_place, se
     town = make_place("Busy town", 49.8, 73.1, kind=Place.Kind.AREA, category="City")
     for i in range(300):  # a 30 × 10 grid about 1.1 km apart: many overlap on one map
         make_place(f"Sight {i:03}", 49.75 + (i // 30) * 0.01, 73.0 + (i % 30) * 0.01)
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         serve_tiles(page)
         page.goto(f"/places/{town.slug}/nearby/")
         page.wait_for_selector(".marker-cluster")
@@ -113,14 +97,10 @@ def test_a_town_with_300_places_nearby_clusters_them(live_server, make_place, se
         page.wait_for_function(
             f"document.querySelectorAll('{MARKERS}.map-marker-sight').length > {sights}"
         )
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_without_javascript_the_page_keeps_its_list_and_the_map_moves_nothing(live_server, places):
-    playwright, browser, page = browse(live_server, java_script_enabled=False)
-    try:
+    with browse(live_server, java_script_enabled=False) as page:
         page.goto("/places/karlag-museum/")
         assert page.locator(".nearby-list li a").all_inner_texts() == [
             "Mine park",
@@ -128,25 +108,17 @@ def test_without_javascript_the_page_keeps_its_list_and_the_map_moves_nothing(li
         ]
         assert page.inner_text(".map").startswith("The map needs JavaScript")
         without = page.locator("#nearby-heading").bounding_box()
-    finally:
-        browser.close()
-        playwright.stop()
 
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         serve_tiles(page)
         page.goto("/places/karlag-museum/")
         page.wait_for_selector(".leaflet-tile-loaded")
         assert page.locator(MARKERS).count() == 3
         assert page.locator("#nearby-heading").bounding_box() == without
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_when_tiles_cannot_be_had_the_markers_and_the_list_remain(live_server, places):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.route(TILES, lambda route: route.abort())
         page.goto("/places/shakhtinsk-qalasy/")
         page.wait_for_selector(MARKERS)
@@ -157,14 +129,10 @@ def test_when_tiles_cannot_be_had_the_markers_and_the_list_remain(live_server, p
             "KarLag Museum",
             "Mine park",
         ]
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_near_me_results_show_the_position_and_the_places_on_a_map(live_server, places):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         serve_tiles(page)
         page.goto("/nearby/?lat=49.7&lon=72.6")
         page.wait_for_selector(MARKERS)
@@ -176,9 +144,6 @@ def test_near_me_results_show_the_position_and_the_places_on_a_map(live_server, 
             "Shakhtīnsk Qalasy — Town or district",
             "The position you gave",
         ]
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def log_in(page):
@@ -196,8 +161,7 @@ def marker_centre(page):
 
 def test_admin_map_picker_sets_both_fields_and_follows_them(live_server, places, contributor):
     museum = Place.objects.get(slug="karlag-museum")
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         serve_tiles(page)
         log_in(page)
@@ -254,9 +218,6 @@ def test_admin_map_picker_sets_both_fields_and_follows_them(live_server, places,
         page.click("input[name=_continue]")
         page.wait_for_selector(".messagelist .success")
         assert (page.input_value("#id_latitude"), page.input_value("#id_longitude")) == picked
-    finally:
-        browser.close()
-        playwright.stop()
 
     museum.refresh_from_db()
     assert (museum.latitude, museum.longitude) == (float(picked[0]), float(picked[1]))
@@ -265,8 +226,7 @@ def test_admin_map_picker_sets_both_fields_and_follows_them(live_server, places,
 
 def test_admin_place_form_works_without_javascript(live_server, places, contributor):
     museum = Place.objects.get(slug="karlag-museum")
-    playwright, browser, page = browse(live_server, java_script_enabled=False)
-    try:
+    with browse(live_server, java_script_enabled=False) as page:
         log_in(page)
         page.goto(f"/admin/places/place/{museum.pk}/change/")
         assert "The map needs JavaScript" in page.inner_text(".map-picker")
@@ -274,9 +234,6 @@ def test_admin_place_form_works_without_javascript(live_server, places, contribu
         page.fill("#id_longitude", "72.61")
         page.click("input[name=_continue]")
         page.wait_for_selector(".messagelist .success")
-    finally:
-        browser.close()
-        playwright.stop()
 
     museum.refresh_from_db()
     assert (museum.latitude, museum.longitude) == (49.7, 72.61)

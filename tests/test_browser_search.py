@@ -5,7 +5,6 @@ the browser has the Web Speech API (a stand-in recogniser, since Chromium cannot
 import pytest
 
 from places.models import AlternateName, Place
-from tests import test_browser_finding as finding
 from tests.test_browser_finding import browse
 
 pytestmark = [
@@ -13,7 +12,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("names"),
 ]
-places = finding.places  # a town, two of its places and one far away
 OPTIONS = "#search-suggestions [role=option]"
 
 
@@ -44,8 +42,7 @@ def combobox(page):
 
 
 def test_suggestions_come_as_the_visitor_types_and_the_keyboard_opens_one(live_server):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.goto("/places/karlag-museum/")
         assert page.get_attribute("#search-q", "aria-controls") == "search-suggestions"
         assert page.get_attribute("#search-q", "aria-autocomplete") == "list"
@@ -79,14 +76,10 @@ def test_suggestions_come_as_the_visitor_types_and_the_keyboard_opens_one(live_s
         page.keyboard.press("Enter")
         page.wait_for_url("**/places/shakhtinsk-qalasy/")
         assert page.inner_text("h1") == "Shakhtīnsk Qalasy"
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_up_and_down_move_through_the_suggestions_and_wrap(live_server):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.goto("/")
         type_in_the_box(page, "museum")
         assert suggestion_names(page) == ["Far museum", "KarLag Museum"]
@@ -107,28 +100,20 @@ def test_up_and_down_move_through_the_suggestions_and_wrap(live_server):
         page.wait_for_function(
             "!document.getElementById('search-q').hasAttribute('aria-activedescendant')"
         )
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_at_most_eight_suggestions_come(live_server, make_place):
     for n in range(10):
         make_place(f"Museum number {n}", 49.0 + n / 10, 72.0)
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.goto("/")
         type_in_the_box(page, "museum number")
         assert page.locator(OPTIONS).count() == 8
         assert page.inner_text("#search-count") == "Suggestions: 8"
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_a_text_that_matches_nothing_says_so_and_opens_no_list(live_server):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.goto("/")
         page.locator("#search-q").press_sequentially("zzzz")
         page.wait_for_function("document.getElementById('search-count').textContent !== ''")
@@ -136,13 +121,9 @@ def test_a_text_that_matches_nothing_says_so_and_opens_no_list(live_server):
         assert combobox(page) == {
             "role": "combobox", "expanded": "false", "active": None, "list shown": False,
         }  # fmt: skip
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_a_slow_answer_to_earlier_text_never_replaces_the_later_one(live_server):
-    playwright, browser, page = browse(live_server)
     held, failed = [], []
 
     def hold_the_first(route):
@@ -151,7 +132,7 @@ def test_a_slow_answer_to_earlier_text_never_replaces_the_later_one(live_server)
         else:
             held.append(route)  # answered after the next one, if ever
 
-    try:
+    with browse(live_server) as page:
         page.route("**/api/search/**", hold_the_first)
         page.on("requestfailed", lambda request: failed.append(request.url))
         page.goto("/")
@@ -165,40 +146,28 @@ def test_a_slow_answer_to_earlier_text_never_replaces_the_later_one(live_server)
         assert "q=kar&" in failed[0]
         page.wait_for_timeout(300)
         assert suggestion_names(page) == ["Mine park"]
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_a_click_on_a_suggestion_opens_its_page(live_server):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.goto("/")
         type_in_the_box(page, "karlag")
         page.click(f"{OPTIONS} >> text=KarLag Museum")
         page.wait_for_url("**/places/karlag-museum/")
         assert page.inner_text("h1") == "KarLag Museum"
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_enter_without_a_chosen_suggestion_opens_the_results_page(live_server):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.goto("/")
         type_in_the_box(page, "mine")
         page.keyboard.press("Enter")
         page.wait_for_url("**/search/?q=mine")
         assert page.locator("main a", has_text="Mine park").count() == 1
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_without_javascript_the_box_is_a_plain_form(live_server):
-    playwright, browser, page = browse(live_server, java_script_enabled=False)
-    try:
+    with browse(live_server, java_script_enabled=False) as page:
         page.goto("/")
         assert page.get_attribute("#search-q", "role") is None
         assert page.is_hidden("#search-suggestions")
@@ -207,9 +176,6 @@ def test_without_javascript_the_box_is_a_plain_form(live_server):
         page.press("#search-q", "Enter")
         page.wait_for_url("**/search/?q=karlag")
         assert page.locator("main a", has_text="KarLag Museum").count() == 1
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 # A stand-in for the browser's recogniser: it records how it was set up and answers when the
@@ -227,8 +193,7 @@ delete window.webkitSpeechRecognition;
 
 
 def test_search_by_voice_fills_the_box_and_opens_the_results(live_server):
-    playwright, browser, page = browse(live_server, locale="ru-RU")
-    try:
+    with browse(live_server, locale="ru-RU") as page:
         page.add_init_script(STAND_IN)
         page.goto("/places/karlag-museum/")
         button = page.get_by_role("button", name="Искать голосом")
@@ -242,14 +207,10 @@ def test_search_by_voice_fills_the_box_and_opens_the_results(live_server):
         page.wait_for_url("**/search/?q=Mine+park")
         assert page.input_value("#search-q") == "Mine park"
         assert page.locator("main a", has_text="Mine park").count() == 1
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 def test_voice_search_says_when_it_cannot_listen(live_server):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.add_init_script(STAND_IN)
         page.goto("/")
         button = page.get_by_role("button", name="Search by voice")
@@ -269,23 +230,16 @@ def test_voice_search_says_when_it_cannot_listen(live_server):
         assert button.get_attribute("aria-pressed") == "false"
         assert page.inner_text("#search-voice-status") == ""
         assert page.url == f"{live_server.url}/"
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 NO_SPEECH_API = "delete window.SpeechRecognition; delete window.webkitSpeechRecognition;"
 
 
 def test_without_the_speech_api_there_is_no_voice_button(live_server):
-    playwright, browser, page = browse(live_server)
-    try:
+    with browse(live_server) as page:
         page.add_init_script(NO_SPEECH_API)
         page.goto("/")
         assert page.evaluate("window.SpeechRecognition || window.webkitSpeechRecognition") is None
         assert page.get_by_role("button", name="Search by voice").count() == 0
         type_in_the_box(page, "karlag")  # suggestions still come
         assert suggestion_names(page) == ["KarLag Museum"]
-    finally:
-        browser.close()
-        playwright.stop()

@@ -9,10 +9,10 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 
 from places.models import Place
+from tests.data import KARLAG
 from tests.pages import map_data
 
 ROOT = Path(__file__).resolve().parent.parent
-KARLAG = {"latitude": 49.679, "longitude": 72.6855}
 
 
 def town_and_museum(make_place):
