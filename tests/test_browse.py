@@ -206,3 +206,14 @@ def test_each_selection_is_cached_apart_and_parameter_order_does_not_matter(
     assert again == museums
     with django_assert_num_queries(1):
         assert client.get("/places/?category=Park&country=Kazakhstan").content.decode() == parks
+
+
+def test_a_filter_value_a_contributor_typed_is_escaped_in_its_link(client, make_place):
+    category = '<b onmouseover="x()">Camp & "museum"</b>'
+    make_place("Camp museum", category=category)
+
+    page = client.get("/places/").content.decode()
+
+    assert "<b onmouseover" not in page
+    escaped = "&lt;b onmouseover=&quot;x()&quot;&gt;Camp &amp; &quot;museum&quot;&lt;/b&gt;"
+    assert f"{escaped} (1)</a>" in page

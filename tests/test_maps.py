@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 
-from places.models import Place
+from places.models import Place, stored_coordinates
 from tests.data import KARLAG
 from tests.pages import map_data
 
@@ -237,3 +237,26 @@ def test_vendored_leaflet_files_carry_their_licences_and_the_versions_make_vendo
     for script in vendor.glob("*/*.js"):
         source_map = re.search(r"sourceMappingURL=(\S+)", script.read_text())
         assert (script.parent / source_map[1]).exists(), script
+
+
+def test_area_page_map_holds_at_most_300_of_its_own_places_the_first_by_slug(client, make_place):
+    town = make_place("Big town", 10.0, 10.0, kind=Place.Kind.AREA, category="City")
+    latitude, longitude, cell = stored_coordinates(40.0, 60.0)  # far from the town
+    Place.objects.bulk_create(
+        Place(
+            name=f"Own {i:03}",
+            slug=f"own-{i:03}",
+            category="Monument",
+            town=town,
+            latitude=latitude,
+            longitude=longitude,
+            cell=cell,
+            status=Place.Status.PUBLISHED,
+        )  # fmt: skip
+        for i in range(301)
+    )
+
+    data = map_data(client.get("/places/big-town/").content.decode())
+
+    own = sorted(p["name"] for p in data["places"] if p["name"].startswith("Own"))
+    assert own == [f"Own {i:03}" for i in range(300)]

@@ -743,22 +743,28 @@ def test_a_file_another_photo_still_names_is_kept(make_place):
     assert media_files() == []
 
 
-def test_an_import_naming_a_file_that_is_not_an_image_is_refused(tmp_path):
-    name = default_storage.save("photos/2026/01/page.png", io.BytesIO(HTML))
+def import_refusal(tmp_path, image):
+    """The CommandError of importing a place whose photo is the media file `image`."""
     feature = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
         "properties": {
             "name": "Camp museum",
             "category": "Museum",
-            "photos": [{"image": name, "alt_text": "The entrance"}],
+            "photos": [{"image": image, "alt_text": "The entrance"}],
         },
     }
     path = tmp_path / "places.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
-
     with pytest.raises(CommandError) as refusal:
         call_command("import_places", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    return refusal
+
+
+def test_an_import_naming_a_file_that_is_not_an_image_is_refused(tmp_path):
+    name = default_storage.save("photos/2026/01/page.png", io.BytesIO(HTML))
+
+    refusal = import_refusal(tmp_path, name)
 
     assert f"feature 1: photo image {name!r} is not a JPEG, PNG or WebP image" in str(refusal.value)
     assert not Place.objects.exists()
@@ -769,20 +775,8 @@ def test_an_import_naming_a_file_with_metadata_is_refused(tmp_path, fmt):
     # An import serves the files it names as they are: one with a GPS position must not be.
     data = io.BytesIO(photo_with_metadata(fmt))
     name = default_storage.save(f"photos/2026/01/camera.{fmt.lower()}", data)
-    feature = {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [72.6855, 49.679]},
-        "properties": {
-            "name": "Camp museum",
-            "category": "Museum",
-            "photos": [{"image": name, "alt_text": "The entrance"}],
-        },
-    }
-    path = tmp_path / "places.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
 
-    with pytest.raises(CommandError) as refusal:
-        call_command("import_places", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    refusal = import_refusal(tmp_path, name)
 
     assert f"feature 1: photo image {name!r} carries metadata (" in str(refusal.value)
     assert "exif" in str(refusal.value)
