@@ -77,8 +77,7 @@ class PlaceQuerySet(models.QuerySet):
 
     def page_of(self, selection, size=browse.PAGE_SIZE):
         """(places, has_more): a page of the selection in slug order, after its cursor."""
-        places = browse.page_of(self.matching(selection), selection.after)
-        rows = list(places.only("name", "slug", "kind", "category", "country")[: size + 1])
+        rows = self.for_map(selection, size + 1)
         return rows[:size], len(rows) > size
 
     def for_map(self, selection, limit):
