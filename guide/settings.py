@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Answers to signed-in users and the admin are `private, no-store` (places/cache.py).
+    "places.cache.private_unless_public",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -96,8 +98,12 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
 # every process at once either way (places/cache.py); several worker processes share the work
 # and the memory through a cache such as redis://127.0.0.1:6379/0 (`check --deploy`: W001).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=5000")}
-# Public pages are cached until any place changes, and at most this long; 0 turns it off.
+# Public pages are cached until a change to what they show, and at most this long; 0 turns
+# it off.
 PLACES_PAGE_CACHE_SECONDS = env.int("PLACES_PAGE_CACHE_SECONDS", default=600)
+# How long a shared cache in front of the site (a proxy, a CDN) may answer with its copy of a
+# public page before asking again (Cache-Control s-maxage; browsers always ask again).
+PLACES_SHARED_CACHE_SECONDS = env.int("PLACES_SHARED_CACHE_SECONDS", default=60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

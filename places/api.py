@@ -22,6 +22,15 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from places import folding, geo, markup
+from places.cache import (
+    LISTINGS,
+    box_tags,
+    cached_page,
+    depends_on,
+    nearby_tags,
+    place_tag,
+    town_name_tag,
+)
 from places.models import AlternateName, Place, Section, SlugRedirect
 
 GEOJSON = "application/geo+json"
@@ -101,7 +110,27 @@ def not_found(slug):
     return error(404, f"No published place has the slug {slug!r}.")
 
 
+def _nearby_tags(request):
+    """The regions an answer of nearby can draw from: known from its parameters alone (none
+    for wrong ones, which are answered with 400 and not cached)."""
+    try:
+        latitude = required_number(request, "lat", -90, 90)
+        longitude = required_number(request, "lon", -180, 180)
+        return nearby_tags(latitude, longitude, radius_param(request))
+    except BadParameter:
+        return []
+
+
+def _box_tags(request):
+    try:
+        return box_tags(*bbox_param(request))
+    except BadParameter:
+        return []
+
+
+# JSON has no language: one cached answer for every visitor, varying with nothing.
 @api_view
+@cached_page(tags=_nearby_tags, vary=())
 def nearby(request):
     latitude = required_number(request, "lat", -90, 90)
     longitude = required_number(request, "lon", -180, 180)
@@ -115,6 +144,7 @@ def nearby(request):
 
 
 @api_view
+@cached_page(tags=[LISTINGS], vary=())
 def search(request):
     """Suggestions for a text: published places whose names (alternate names too) match it,
     best first (Place.objects.search)."""
@@ -141,6 +171,7 @@ def search(request):
 
 
 @api_view
+@cached_page(tags=_box_tags, vary=())
 def place_list(request):
     south, north, intervals = bbox_param(request)
     after = cursor_param(request)
@@ -164,6 +195,7 @@ def place_list(request):
 
 
 @api_view
+@cached_page(vary=())
 def place_detail(request, slug):
     if not SLUG.fullmatch(slug):
         return not_found(slug)
@@ -178,6 +210,9 @@ def place_detail(request, slug):
         if new_slug is None:
             return not_found(slug)
         return redirect("places:api_place", slug=new_slug, permanent=True)
+    depends_on(request, place_tag(place.pk))
+    if place.town_id:
+        depends_on(request, town_name_tag(place.town_id))
     town = place.published_town
     properties = {
         "subtitle": place.display_subtitle,
@@ -213,6 +248,7 @@ def _url_name(path):
 
 
 @api_view
+@cached_page(vary=())
 def openapi(request):
     return JsonResponse(openapi_document(request))
 

@@ -12,9 +12,7 @@ class PlacesConfig(AppConfig):
 
         from places import cache, models, photo_files
 
-        cache.connect_signals(
-            models.Place, models.Section, models.Photo, models.AlternateName, models.SlugRedirect
-        )
+        cache.connect_signals()
         # A deleted photo's files go once the deletion commits.
         post_delete.connect(
             photo_files.photo_deleted, sender=models.Photo, dispatch_uid="photo-files-delete"

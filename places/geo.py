@@ -148,3 +148,63 @@ def format_coordinates(latitude: float, longitude: float) -> str:
         return f"{number}° {positive if value >= 0 else negative}"
 
     return f"{part(latitude, 'N', 'S')}, {part(longitude, 'E', 'W')}"
+
+
+# Regions: a coarser grid than the cells, for the page cache (places/cache.py). An edit moves
+# on the version of the region its place lies in, and a page that lists the places within a
+# circle or a box depends on the regions that can hold them. Rows of REGION_DEGREES of
+# latitude; each row split into as many columns as keep a region at least REGION_DEGREES wide
+# on its poleward edge, so that regions stay about 55 km across up to the poles (one region
+# around each pole) and a circle near a pole overlaps a few of them, not a whole ring of
+# narrow ones. 55 km: a nearby list's 50 km circle overlaps 4 to 9 regions, and an edit makes
+# the pages of the places within about 50 km of its region render again.
+REGION_DEGREES = 0.5
+REGION_ROWS = round(180 / REGION_DEGREES)
+
+
+def _region_columns(row: int) -> int:
+    poleward = max(abs(-90 + row * REGION_DEGREES), abs(-90 + (row + 1) * REGION_DEGREES))
+    return max(1, math.floor(360 / REGION_DEGREES * math.cos(math.radians(poleward))))
+
+
+REGION_COLUMNS = tuple(_region_columns(row) for row in range(REGION_ROWS))
+
+
+def _region_row(latitude: float) -> int:
+    return min(max(math.floor((latitude + 90) / REGION_DEGREES), 0), REGION_ROWS - 1)
+
+
+def _region_column(row: int, longitude: float) -> int:
+    columns = REGION_COLUMNS[row]
+    return min(max(math.floor((longitude + 180) / 360 * columns), 0), columns - 1)
+
+
+def region_of(latitude: float, longitude: float) -> tuple[int, int]:
+    """The (row, column) of the region holding a point."""
+    row = _region_row(latitude)
+    return row, _region_column(row, longitude)
+
+
+def regions_of_box(
+    south: float, north: float, intervals: list[tuple[float, float]], max_regions: int
+) -> set[tuple[int, int]] | None:
+    """Every region that holds a point of the box (as search_box returns it), or None when
+    that is more than max_regions."""
+    regions = set()
+    for row in range(_region_row(south), _region_row(north) + 1):
+        for west, east in intervals:
+            first, last = _region_column(row, west), _region_column(row, east)
+            if len(regions) + last - first + 1 > max_regions:
+                return None
+            regions.update((row, column) for column in range(first, last + 1))
+    return regions
+
+
+def regions_within(
+    latitude: float, longitude: float, radius_km: float, max_regions: int
+) -> set[tuple[int, int]] | None:
+    """Every region that holds a point within radius_km of the point (great-circle distance),
+    or None when that is more than max_regions. A superset: the regions of the search box
+    that the nearby query reads (places/nearby.py), which holds the circle."""
+    south, north, intervals = search_box(latitude, longitude, radius_km)
+    return regions_of_box(south, north, intervals, max_regions)

@@ -4,6 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
 from places import api, views
+from places.cache import LISTINGS, cached_page
 from places.sitemaps import SITEMAPS
 
 app_name = "places"
@@ -20,13 +21,13 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        cached_page(sitemap_views.index, tags=[LISTINGS]),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "places:sitemap"},
         name="sitemap_index",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        cached_page(sitemap_views.sitemap, tags=[LISTINGS]),
         # Django's template, less what the guide never uses: a file renders in half the time.
         {"sitemaps": SITEMAPS, "template_name": "places/sitemap.xml"},
         name="sitemap",

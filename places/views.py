@@ -12,7 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from places import browse
-from places.cache import cached_page
+from places.cache import (
+    LISTINGS,
+    cached_page,
+    country_tag,
+    depends_on,
+    nearby_tags,
+    place_page_tags,
+    place_tag,
+)
 from places.forms import BrowseForm, CoordinatesForm
 from places.models import Place, SlugRedirect
 
@@ -28,7 +36,7 @@ SEARCH_QUERY_LENGTH = 200
 AREA_MAP_PLACES = 300
 
 
-@cached_page
+@cached_page(tags=[LISTINGS])
 def home(request):
     places = Place.objects.published().only("name", "slug", "category", "kind")
     context = {
@@ -52,6 +60,7 @@ def place_detail(request, slug):
     place = Place.objects.for_page().published_with_slug(slug)
     if place is None:
         return _redirect_from_old_slug(slug, "places:detail")
+    depends_on(request, *place_page_tags(place, settings.PLACES_NEARBY_RADIUS_KM))
     nearby = place.neighbours(settings.PLACES_NEARBY_RADIUS_KM, settings.PLACES_NEARBY_LIMIT)
     # The first photo whose file is there leads the page, the others follow as a gallery:
     # a missing file means no image.
@@ -94,6 +103,8 @@ def place_nearby(request, slug):
     if place is None:
         return _redirect_from_old_slug(slug, "places:nearby")
     radius_km = settings.PLACES_NEARBY_RADIUS_KM
+    nearby_list = nearby_tags(place.latitude, place.longitude, radius_km)
+    depends_on(request, place_tag(place.pk), *nearby_list)
     nearby = place.neighbours(radius_km, settings.PLACES_NEARBY_PAGE_LIMIT)
     # At most a few hundred places, all in memory: counted, filtered and paged here.
     category = request.GET.get("category", "")
@@ -113,7 +124,7 @@ def place_nearby(request, slug):
     return render(request, "places/place_nearby.html", context)
 
 
-@cached_page
+@cached_page(tags=[LISTINGS])
 def place_list(request):
     form = BrowseForm(request.GET)
     selection = form.selection()
@@ -133,7 +144,7 @@ def place_list(request):
     return render(request, "places/place_list.html", context, status=400 if form.errors else 200)
 
 
-@cached_page
+@cached_page(tags=[LISTINGS])
 def search(request):
     """Places and areas whose names match `q`, best first (Place.objects.search), a page of
     browse.PAGE_SIZE at a time by number."""
@@ -162,7 +173,7 @@ def _page_number(text):
     return max(int(text), 1) if text.isascii() and text.isdigit() and len(text) < 7 else 1
 
 
-@cached_page
+@cached_page(tags=lambda request, name: [country_tag(name)])
 def country(request, name):
     after = request.GET.get("after", "")
     towns = Place.objects.towns_of(name, after=after, limit=browse.MAX_VALUES + 1)

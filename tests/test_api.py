@@ -28,6 +28,14 @@ DOCS = Path(__file__).parents[1] / "docs"
 OPENAPI = json.loads((DOCS / "openapi.json").read_text())
 
 
+@pytest.fixture(autouse=True)
+def _answers_uncached(settings):
+    """The API's own queries and answers: within a test's transaction nothing commits, so the
+    page cache would keep serving an answer from before a change. Its answers are cached as
+    pages are, and tested with them (tests/test_page_cache.py, test_page_cache_edits.py)."""
+    settings.PLACES_PAGE_CACHE_SECONDS = 0
+
+
 # The KarLag Museum made at (49.679, 72.6855), as a list of places answers it.
 KARLAG_MUSEUM = {
     "type": "Feature",

@@ -130,9 +130,10 @@ def test_area_page_takes_three_queries_more_than_a_place_page(
     for i in range(15):
         make_place(f"Own {i}", town=town, category=f"Category {i % 4}")
 
-    # A place page's five (content version, place, sections, photos, nearby), then the
-    # area's own places, their number per category, and nothing per place or category.
-    with django_assert_num_queries(7):
+    # A place page's six (the page cache's versions, place, sections, photos, nearby, the
+    # versions of what it showed), then the area's own places, their number per category,
+    # and nothing per place or category.
+    with django_assert_num_queries(8):
         client.get(town.get_absolute_url())
 
 
@@ -165,7 +166,8 @@ def test_country_page_pages_its_towns_a_hundred_at_a_time(
     for i in range(101):
         make_town(make_place, name=f"Town {i:03}")
 
-    # The content version and the towns with their numbers of places.
+    # The page cache's versions (the country's among them) and the towns with their numbers
+    # of places.
     with django_assert_num_queries(2):
         first = client.get("/countries/Kazakhstan/").content.decode()
     (next_page,) = re.findall(r'<a href="([^"]+)" rel="next">', first)
@@ -192,8 +194,9 @@ def test_places_near_a_town_are_counted_and_filtered_by_category_nearest_first(
     make_place("Far park", 49.9, 72.593, category="Park")
     make_place("Near park", 49.7, 72.593, category="Park")
 
-    # The content version, the town, the places near it: counted and paged in memory.
-    with django_assert_num_queries(3):
+    # The page cache's versions, the town, the places near it (counted and paged in memory),
+    # the versions of what it showed.
+    with django_assert_num_queries(4):
         page = client.get("/places/shakhtinsk-qalasy/nearby/").content.decode()
     parks = client.get("/places/shakhtinsk-qalasy/nearby/?category=Park").content.decode()
     museums = client.get("/places/shakhtinsk-qalasy/nearby/?category=Museum&page=2")

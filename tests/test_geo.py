@@ -116,3 +116,70 @@ def test_a_pole_is_stored_as_one_point_whatever_its_longitude():
     assert geo.stored_point(90, 123.4) == (90.0, 0.0)
     assert geo.stored_point(-90.00000001, -45) == (-90.0, 0.0)
     assert geo.stored_point(89.9999999, 123.45678901) == (89.9999999, 123.456789)
+
+
+# Regions (the page cache's coarse grid): a circle's regions hold every point of the circle.
+
+
+def points_within(latitude, longitude, radius_km, rng):
+    """Points on the circle's edge every 3 degrees of bearing, and inside it at random."""
+    edge = [destination(latitude, longitude, b, radius_km) for b in range(0, 360, 3)]
+    inside = [
+        destination(latitude, longitude, rng.uniform(0, 360), radius_km * rng.random() ** 0.5)
+        for _ in range(300)
+    ]
+    return [
+        geo.stored_point(lat, lon)
+        for lat, lon in [*edge, *inside]
+        if haversine((latitude, longitude), (lat, lon), unit=Unit.KILOMETERS) <= radius_km
+    ]
+
+
+@given(
+    latitudes,
+    longitudes,
+    st.floats(min_value=0.01, max_value=600),
+    st.integers(min_value=0, max_value=2**32),
+)
+def test_the_regions_within_a_radius_hold_every_point_within_it(lat, lon, radius_km, seed):
+    import random
+
+    lat, lon = geo.stored_point(lat, lon)
+    regions = geo.regions_within(lat, lon, radius_km, max_regions=10_000)
+    assert regions is not None
+    for point in points_within(lat, lon, radius_km, random.Random(seed)):
+        assert geo.region_of(*point) in regions, (point, radius_km)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [(0, 179.99), (0, -180), (49.679, 72.6855), (-33.9, 18.4), (89.9, 10), (90, 0), (-89.99, 0)]
+    + [(80, 179.9), (-70, -179.5), (66.5, 0), (89.6, 180)],
+)
+def test_the_regions_of_the_nearby_radius_are_few_at_the_poles_and_the_antimeridian(lat, lon):
+    import random
+
+    regions = geo.regions_within(lat, lon, 50, max_regions=16)
+    assert regions is not None  # a place page's list depends on a few regions, nowhere all
+    for point in points_within(lat, lon, 50, random.Random(1)):
+        assert geo.region_of(*point) in regions
+
+
+def test_a_circle_across_the_antimeridian_holds_regions_on_both_sides():
+    regions = geo.regions_within(0, 179.9, 50, max_regions=64)
+    assert geo.region_of(0, -179.9) in regions and geo.region_of(0, 179.9) in regions
+    assert geo.region_of(0, 0) not in regions
+
+
+def test_too_wide_an_area_has_no_regions_rather_than_thousands():
+    assert geo.regions_within(49.7, 72.6, 500, max_regions=64) is None
+    assert geo.regions_of_box(-90, 90, [(-180.0, 180.0)], max_regions=64) is None
+
+
+def test_a_region_is_about_55_km_across_everywhere():
+    for row, columns in enumerate(geo.REGION_COLUMNS):
+        south = -90 + row * geo.REGION_DEGREES
+        poleward = max(abs(south), abs(south + geo.REGION_DEGREES))
+        width_km = 2 * math.pi * 6371.0088 * math.cos(math.radians(poleward)) / columns
+        assert columns == 1 or width_km >= 55.5
+        assert width_km <= 112  # no more than twice as wide on the equator side

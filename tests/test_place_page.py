@@ -109,16 +109,17 @@ def test_page_query_count_does_not_grow_with_nearby_places_or_sections(
     for i in range(5):
         make_place(f"Town {i}", 49.6 - i * 0.01, 72.6, kind=Place.Kind.AREA)
 
-    # The content version (places/cache.py), the place, its sections, its photos, and the
-    # nearby places: five queries either way.
-    with django_assert_num_queries(5):
+    # The page cache's versions (places/cache.py), the place, its sections, its photos, the
+    # nearby places, and the versions of what it showed (its place, regions and town): six
+    # queries either way.
+    with django_assert_num_queries(6):
         client.get(lonely.get_absolute_url())
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = client.get(busy.get_absolute_url()).content.decode()
     assert page.count('class="distance"') == 30
 
 
-def test_all_places_nearby_page_takes_three_queries_however_many_it_lists(
+def test_all_places_nearby_page_takes_four_queries_however_many_it_lists(
     client, make_place, django_assert_num_queries
 ):
     lonely = make_place("Lonely", 10.0, 10.0)
@@ -126,10 +127,11 @@ def test_all_places_nearby_page_takes_three_queries_however_many_it_lists(
     for i in range(40):
         make_place(f"Neighbour {i}", 49.68 + i * 0.005, 72.69)
 
-    # The page cache's content version, the place, and the nearby places.
-    with django_assert_num_queries(3):
+    # The page cache's versions, the place, the nearby places, and the versions of what it
+    # showed.
+    with django_assert_num_queries(4):
         client.get(f"{lonely.get_absolute_url()}nearby/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         page = client.get(f"{busy.get_absolute_url()}nearby/").content.decode()
     assert page.count('class="distance"') == 40
 
@@ -158,7 +160,7 @@ def test_second_visit_is_served_from_the_cache_with_one_query(
     make_place("Neighbour", 49.69, 72.69)
     first = client.get(place.get_absolute_url()).content
 
-    with django_assert_num_queries(1):  # the content version
+    with django_assert_num_queries(1):  # the versions of what it shows
         second = client.get(place.get_absolute_url()).content
 
     assert second == first

@@ -71,7 +71,9 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
         # texts right after the first took 59 s instead of 33 s).
         for model in (Place, Section, AlternateName, Photo, SearchName):
             sql.execute(f"ANALYZE {sql.table(model)}")
-    cache.content_changed()  # every cached page is out of date once this commits
+    # Every cached page is out of date once this commits: an import may touch any number of
+    # places, and finding each one's pages would cost more than rendering them again.
+    cache.everything_changed()
 
 
 def _write_search_names(total: int) -> None:
