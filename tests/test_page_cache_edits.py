@@ -3,9 +3,16 @@ it stay cached. Transactional, so that every edit commits and moves versions as 
 (places/cache.py); run on SQLite and on PostgreSQL with Redis."""
 
 import io
+import math
 
 import pytest
+from django.core import serializers
+from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.db import transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from places.models import AlternateName, Photo, Place, Section
@@ -234,3 +241,163 @@ def test_after_an_edit_no_cached_page_shows_what_it_changed_and_far_pages_stay_c
     assert set(FAR_AWAY) <= hits
     if edit in (change_section, change_photo, add_photo):
         assert set(NOT_SHOWING_TEXTS) <= hits
+
+
+# Random edits: whatever a contributor changes, in whatever order, no page shows the old state.
+
+SPOTS = [(49.70, 72.60), (49.75, 72.70), (49.40, 72.90), (50.30, 72.60), (43.25, 76.95)]
+COUNTRIES = ["Kazakhstan", "Kyrgyzstan", ""]
+
+edit_steps = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["rename", "move", "status", "delete", "town", "country", "section", "create"]
+        ),
+        st.integers(min_value=0, max_value=50),  # which place
+        st.floats(min_value=0, max_value=360),  # a bearing
+        st.floats(min_value=0, max_value=150),  # a distance in km, or a choice
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def random_world():
+    """Two towns and six places around them, in two countries, one a draft; and a place far
+    away."""
+    places = []
+    for i, (lat, lon) in enumerate(SPOTS):
+        kind = Place.Kind.AREA if i in (0, 2) else Place.Kind.SIGHT
+        places.append(
+            Place.objects.create(
+                name=f"Spot {i}",
+                slug=f"spot-{i}",
+                latitude=lat,
+                longitude=lon,
+                kind=kind,
+                category="City" if kind == Place.Kind.AREA else "Museum",
+                country=COUNTRIES[i % 2],
+                status=Place.Status.PUBLISHED,
+            )  # fmt: skip
+        )
+    for i, (lat, lon) in enumerate(SPOTS[:4]):
+        places.append(
+            Place.objects.create(
+                name=f"Sight {i}",
+                slug=f"sight-{i}",
+                latitude=lat + 0.01,
+                longitude=lon,
+                category="Park",
+                country=COUNTRIES[i % 2],
+                town=places[0 if i < 2 else 2],
+                status=Place.Status.DRAFT if i == 3 else Place.Status.PUBLISHED,
+            )  # fmt: skip
+        )
+    return places
+
+
+def apply(step, number):
+    what, which, bearing, amount = step
+    places = list(Place.objects.order_by("pk"))
+    if what == "create" or not places:
+        lat, lon = SPOTS[which % len(SPOTS)]
+        Place.objects.create(
+            name=f"New {number}", slug=f"new-{number}", latitude=lat + amount / 1000,
+            longitude=lon, category="Memorial", status=Place.Status.PUBLISHED,
+            country=COUNTRIES[which % 3],
+        )  # fmt: skip
+        return
+    place = places[which % len(places)]
+    if what == "rename":
+        place.name = f"{place.name} {number}"
+    elif what == "move":
+        north = math.cos(math.radians(bearing)) * amount / 111.2
+        east = math.sin(math.radians(bearing)) * amount / 111.2
+        place.latitude = max(-90, min(90, place.latitude + north))
+        place.longitude = (
+            place.longitude + east / math.cos(math.radians(place.latitude)) + 180
+        ) % 360 - 180
+    elif what == "status":
+        published = place.status == Place.Status.PUBLISHED
+        place.status = Place.Status.DRAFT if published else Place.Status.PUBLISHED
+    elif what == "delete":
+        place.delete()
+        return
+    elif what == "town":
+        towns = [p for p in places if p.kind == Place.Kind.AREA and p.pk != place.pk]
+        place.town = towns[int(amount) % len(towns)] if towns and amount > 20 else None
+    elif what == "country":
+        place.country = COUNTRIES[int(amount) % 3]
+    else:
+        Section.objects.update_or_create(
+            place=place, kind=Section.Kind.HISTORY, defaults={"body": f"Text {number}."}
+        )
+        return
+    place.save()
+
+
+def world_urls():
+    urls = ["/", "/places/", "/search/?q=spot", "/sitemap-places.xml", "/api/search/?q=sight"]
+    for slug in Place.objects.values_list("slug", flat=True):
+        urls += [f"/places/{slug}/", f"/places/{slug}/nearby/", f"/api/places/{slug}/"]
+    urls += [f"/countries/{country}/" for country in COUNTRIES if country]
+    urls += [f"/api/nearby/?lat={lat}&lon={lon}" for lat, lon in SPOTS[:3]]
+    return urls
+
+
+# The world is made again for each example; `settings` is only changed and restored by fresh().
+@hypothesis_settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=edit_steps)
+def test_after_random_edits_no_cached_page_is_stale(client, settings, steps):
+    Place.objects.all().delete()
+    cache.clear()
+    random_world()
+    try:
+        urls = world_urls()
+        for url in urls:
+            client.get(url)  # cached
+        for number, step in enumerate(steps):
+            apply(step, number)
+            urls = sorted(set(urls) | set(world_urls()))
+            for url in urls:
+                answer, _ = served(client, url)
+                assert answer == fresh(client, settings, url), f"{url} is stale after {step}"
+    finally:
+        Place.objects.all().delete()
+
+
+def test_a_raw_save_as_of_a_restored_revision_moves_the_versions_on(client, settings, site):
+    page = "/places/camp-museum/"
+    client.get(page)
+    place = museum()
+    place.name = "Restored museum"
+    (restored,) = serializers.deserialize("json", serializers.serialize("json", [place]))
+    restored.save()  # Model.save_base(raw=True), as loaddata and django-reversion do
+
+    answer, hit = served(client, page)
+    assert not hit and b"Restored museum" in answer[2]
+    assert answer == fresh(client, settings, page)
+
+
+def test_an_edit_rolled_back_leaves_every_page_cached(client, site):
+    urls = NEAR_THE_MUSEUM[:12]
+    for url in urls:
+        client.get(url)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        rename(museum())
+        raise RuntimeError("the form was refused")
+
+    assert all(served(client, url)[1] for url in urls)
+
+
+def test_an_edit_of_a_draft_leaves_every_public_page_cached(client, site, make_place):
+    draft = make_place("Camp archive", 49.68, 72.69, status=Place.Status.DRAFT)
+    urls = NEAR_THE_MUSEUM + FAR_AWAY
+    for url in urls:
+        client.get(url)
+    draft.name, draft.latitude = "Camp archives", 49.7
+    draft.save()
+
+    assert all(served(client, url)[1] for url in urls)
