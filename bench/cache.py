@@ -17,8 +17,9 @@ of up to 2 km, or a new text for its description. The first third of the views w
 and are not counted. The same views and edits are replayed with the page cache's versions
 as they are (per place, region, town, country and listing) and as they were before them (one
 site-wide version that every edit moves on), each from an empty cache (local memory, large
-enough for every page). Prints, for each, the share of counted views served from the cache and
-the median and mean time of a view. See docs/performance.md.
+enough for every page); without edits the two are the same, and run once. Prints, for each,
+the share of counted views served from the cache and the median and mean time of a view. The
+edits stay in the data set (renamed places, moved by up to 2 km). See docs/performance.md.
 """
 
 import argparse
@@ -79,13 +80,19 @@ def main():
     parser.add_argument("--views-per-second", type=int, default=100)
     parser.add_argument("--edits-per-second", type=int, nargs="+", default=[0, 1, 10])
     parser.add_argument("--zipf", type=float, default=1.0)
+    parser.add_argument(
+        "--schemes", nargs="+", choices=["site-wide", "ours"], default=["site-wide", "ours"]
+    )
+    parser.add_argument(
+        "--data-set", default="bench", help="a copy of bench/nearby.py's, to run two at once"
+    )
     args = parser.parse_args()
 
     import nearby
 
     base = os.environ.get("DATABASE_URL", "")
     os.environ.update(
-        DATABASE_URL=nearby.database_url(base, args.size),
+        DATABASE_URL=nearby.database_url(base, args.size, args.data_set),
         DJANGO_SETTINGS_MODULE="guide.settings",
         SECRET_KEY="bench-only",
         DEBUG="false",
@@ -168,6 +175,8 @@ def main():
         # Without edits the two schemes are the same: one run.
         schemes = [("site-wide", site_wide), ("ours", fine_grained)][0 if rate else 1 :]
         for scheme, changed in schemes:
+            if scheme not in args.schemes and rate:
+                continue
             cache.clear()
             page_cache.changed = changed
             try:
