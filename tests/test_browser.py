@@ -1,30 +1,16 @@
 """A contributor in a real browser: the admin's scripts fill the slug and add a section inline."""
 
 import pytest
-from playwright.sync_api import sync_playwright
+
+from tests.browser import browse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    # No name resolves but the test server's: pages ask for map tiles from OpenStreetMap, and
-    # tests never depend on the network (those that draw maps answer the tiles themselves).
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-]
-
 
 @pytest.fixture
-def page():
-    # While Playwright's sync API runs, this thread has an event loop: Django would refuse
-    # queries from the test itself, so the test checks what the browser shows instead.
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser.new_page()
-        browser.close()
+def page(live_server):
+    with browse(live_server) as page:
+        yield page
 
 
 def test_contributor_creates_a_place_with_a_prefilled_slug_and_a_section(
