@@ -45,7 +45,7 @@ def test_a_contributor_works_through_the_admin_with_no_violation(live_server, pl
     with browse(live_server) as page:
         serve_tiles(page)
         log_in(page)  # the login page, then the index
-        page.click("#content-main a[href=\"/admin/places/place/\"]")
+        page.click('#content-main a[href="/admin/places/place/"]')
         page.fill("#searchbar", "museum")  # the list, searched and filtered
         page.press("#searchbar", "Enter")
         page.click("#changelist-filter >> text=Published")

@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from guide import csp
+from tests import test_api
 from tests.processes import ROOT, bare_environment
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +140,25 @@ def test_a_request_for_an_unknown_host_is_refused_with_the_headers(client):
     assert parsed(response["Content-Security-Policy"]) == POLICY
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# A default connection that cannot reach its database, for the test that asks for it.
+database_unreachable = test_api.database_unreachable
+
+
+def test_server_errors_carry_the_headers(database_unreachable):
+    client = Client(raise_request_exception=False)
+    for path, status, content_type in (
+        ("/places/odd/", 500, "text/html"),
+        ("/api/places/odd/", 503, "application/json"),
+    ):
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert response["Content-Type"].split(";")[0] == content_type, path
+        assert parsed(response["Content-Security-Policy"]) == POLICY, path
+        assert response["X-Frame-Options"] == "DENY", path
+        assert response["X-Content-Type-Options"] == "nosniff", path
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin", path
 
 
 def test_hsts_once_turned_on_goes_on_every_response_over_https(client, contributor, site, settings):
