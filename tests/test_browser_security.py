@@ -59,6 +59,19 @@ def test_a_contributor_works_through_the_admin_with_no_violation(live_server, pl
         page.fill(".select2-search__field", "shakh")
         page.click(".select2-results__option >> text=Shakhtīnsk Qalasy")
         page.click("fieldset.collapse summary")  # "Source", folded
+
+        # A new town added in the admin's popup window, which hands it back to the form.
+        with page.expect_popup() as opened:
+            page.click("#add_id_town")
+        popup = opened.value
+        popup.fill("#id_name", "Dolinka")
+        popup.fill("#id_category", "Village")
+        popup.select_option("#id_kind", "area")
+        popup.fill("#id_latitude", "49.68")
+        popup.fill("#id_longitude", "72.67")
+        popup.click("input[name=_save]")
+        popup.wait_for_event("close")
+        assert page.inner_text(".field-town .select2-selection__rendered").endswith("Dolinka")
         page.click("input[name=_continue]")
         page.wait_for_selector(".messagelist .success")
 
