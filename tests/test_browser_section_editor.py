@@ -55,4 +55,11 @@ def test_the_preview_follows_the_markdown_typed_and_the_box_grows(live_server, p
         page.wait_for_selector(".messagelist .success")
         assert page.locator(PREVIEW + " p").count() == 30
 
+        # A section added on the page has its preview too.
+        page.click("#sections-group .add-row a")
+        page.locator("#id_sections-1-body").press_sequentially("**New**", delay=5)
+        page.wait_for_function(
+            "document.querySelector('#sections-1 .section-preview strong')?.textContent === 'New'"
+        )
+
     assert Section.objects.get(place=museum).body == long_text
