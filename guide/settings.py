@@ -1,5 +1,6 @@
 """The one settings module: every value comes from the environment, with safe defaults."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
     "places",
 ]
 
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the "locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "guide.urls"
@@ -105,6 +109,27 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=
 PLACES_PAGE_CACHE_SECONDS = env.int("PLACES_PAGE_CACHE_SECONDS", default=600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Logins: django-axes refuses a locked-out account before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sessions in the database, not the cache: a cache outage logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Password guessing (README "Settings"): after LOGIN_FAILURE_LIMIT failed logins as one
+# username from one address, that username is locked from that address for
+# LOGIN_LOCKOUT_MINUTES, counted again from each attempt made while locked. Failures are
+# counted in the database, so the lock holds in every worker process and through a cache outage.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "places.logins.locked_out"
+# The client's address: REMOTE_ADDR, unless a reverse proxy passes it in a header it sets
+# itself (README "Settings": behind nginx, HTTP_X_REAL_IP,REMOTE_ADDR). Read by django-ipware.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("LOGIN_CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

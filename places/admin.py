@@ -7,11 +7,12 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.template.defaultfilters import filesizeformat
+from django.urls import path
 from django.utils.html import format_html, json_script
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from places import images, maps
+from places import images, maps, section_editor
 from places.markup import normalize_text
 from places.models import AlternateName, Photo, Place, Section
 from places.photo_files import PreparedUpload
@@ -29,7 +30,12 @@ class SectionInline(admin.StackedInline):
     model = Section
     extra = 0
     fields = ["kind", "body"]
-    formfield_overrides = {models.TextField: {"form_class": StoredTextField}}
+    formfield_overrides = {
+        models.TextField: {
+            "form_class": StoredTextField,
+            "widget": section_editor.SectionBodyWidget,
+        }
+    }
 
 
 ACCEPTED = gettext_lazy("Upload a JPEG, PNG or WebP image.")
@@ -185,6 +191,12 @@ class PlaceAdmin(admin.ModelAdmin):
     form = PlaceForm
     readonly_fields = ["map_picker"]
     view_on_site = True
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(section_editor.section_preview)
+        name = section_editor.PREVIEW_URL_NAME
+        # Before the admin's own, whose "<object_id>/" would take this path.
+        return [path("section-preview/", preview, name=name), *super().get_urls()]
 
     @admin.display(description=gettext_lazy("Map"))
     def map_picker(self, place):

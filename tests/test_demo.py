@@ -81,7 +81,8 @@ def test_demo_account_needs_debug(db, settings, client):
 
     settings.DEBUG = True
     call_command("load_demo", "--demo-account", stdout=io.StringIO())
-    assert client.login(username="contributor", password="contributor")
+    credentials = {"username": "contributor", "password": "contributor"}
+    assert client.post("/admin/login/?next=/admin/", credentials).url == "/admin/"
     assert client.get("/admin/places/place/").status_code == 200
 
 
