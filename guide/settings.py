@@ -33,7 +33,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # Before staticfiles: `runserver` leaves static files to WhiteNoise, as production does.
     "whitenoise.runserver_nostatic",
-    "django.contrib.admin",
+    "places.admin_site.GuideAdminConfig",  # django.contrib.admin with the review queue counted
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -167,6 +167,15 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Email: the review's decisions go to their contributors (places/workflow.py). EMAIL_URL as
+# django-environ reads it: smtp+tls://user:password@host:587, smtps://…:465, consolemail://
+# (printed, the default with DEBUG) or smtp://localhost:25 (the default without).
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # Production behind TLS: opt in, since the development server speaks plain HTTP.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

@@ -6,15 +6,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.urls import path
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, json_script
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from places import images, maps, section_editor
+from places import images, maps, section_editor, workflow
 from places.markup import normalize_text
-from places.models import AlternateName, Photo, Place, Section
+from places.models import AlternateName, MyPlace, Photo, Place, ReviewQueue, Section
 from places.photo_files import PreparedUpload
 
 
@@ -104,7 +106,8 @@ class PhotoFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        if self.instance.status != Place.Status.PUBLISHED:
+        # The status once saved: the form's "Publish" button publishes it.
+        if workflow.target_status(self.instance, self.data) != Place.Status.PUBLISHED:
             return
         missing = [
             form
@@ -150,11 +153,49 @@ class AlternateNameInline(admin.TabularInline):
 
 
 class PlaceForm(forms.ModelForm):
+    request = None  # set by PlaceAdmin.get_form: who presses a review button
+
+    def clean(self):
+        # A review button ("Publish"...) is checked with the form, so that a refusal is shown
+        # on it with everything typed kept; PlaceAdmin.save_model makes the move.
+        cleaned = super().clean()
+        name = workflow.requested(self.data)
+        if name:
+            note = self.data.get(workflow.NOTE_FIELD, "")
+            try:
+                workflow.check(self.request.user, self.instance, name, note, photos=False)
+            except workflow.Refused as refusal:
+                raise ValidationError(str(refusal), code="review") from None
+        return cleaned
+
     class Media:
         # The map picker (map_picker below, static/js/map.js), on the form's pages only; the
         # plain fields work without it.
         css = {"all": ["vendor/leaflet/leaflet.css", "css/map.css"]}
         js = ["vendor/leaflet/leaflet.js", "js/map.js"]
+
+
+# What the admin says after a move, by its name in places.workflow.MOVES.
+MOVED = {
+    "submit": gettext_lazy("“%(name)s” is submitted for review."),
+    "publish": gettext_lazy("Published: %(name)s."),
+    "reject": gettext_lazy("Sent back to the draft: %(name)s."),
+    "unpublish": gettext_lazy("Unpublished: %(name)s."),
+}
+
+
+def _site(request):
+    """The site's address for links in emails: https://host, without a slash."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=workflow.NOTE_LENGTH,
+        help_text=gettext_lazy("The contributor sees it on the place's form and in an email."),
+    )
 
 
 @admin.register(Place)
@@ -189,8 +230,70 @@ class PlaceAdmin(admin.ModelAdmin):
         ("Source", {"fields": ["external_id"], "classes": ["collapse"]}),
     ]
     form = PlaceForm
-    readonly_fields = ["map_picker"]
+    # The status moves only by the review's buttons and actions (places/workflow.py).
+    readonly_fields = ["status", "map_picker"]
     view_on_site = True
+    actions = ["publish_selected", "unpublish_selected", "reject_selected"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        place = obj or Place()
+        context["review_moves"] = workflow.available(request.user, place)
+        context["review_note_field"] = workflow.NOTE_FIELD
+        context["review_note_limit"] = workflow.NOTE_LENGTH
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        name = workflow.requested(request.POST)
+        if name is None:
+            return super().save_model(request, obj, form, change)
+        # Checked with the form (PlaceForm.clean); its photos by the formset.
+        note = request.POST.get(workflow.NOTE_FIELD, "")
+        workflow.perform(request.user, obj, name, note, site=_site(request), photos=False)
+        self.message_user(request, MOVED[name] % {"name": obj.name})
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(workflow.PUBLISH)
+
+    @admin.action(permissions=["publish"], description=gettext_lazy("Publish selected places"))
+    def publish_selected(self, request, queryset):
+        self._move_selected(request, queryset, "publish")
+
+    @admin.action(permissions=["publish"], description=gettext_lazy("Unpublish selected places"))
+    def unpublish_selected(self, request, queryset):
+        self._move_selected(request, queryset, "unpublish")
+
+    @admin.action(
+        permissions=["publish"], description=gettext_lazy("Reject selected places (with a reason)")
+    )
+    def reject_selected(self, request, queryset):
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            return self._move_selected(request, queryset, "reject", form.cleaned_data["reason"])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Reject places"),
+            "places": queryset,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/places/place/reject_selected.html", context)
+
+    def _move_selected(self, request, queryset, name, note=""):
+        moved, refusals = workflow.perform_many(
+            request.user, queryset, name, note, site=_site(request)
+        )
+        if moved:
+            names = ", ".join(place.name for place in moved)
+            self.message_user(request, MOVED[name] % {"name": names})
+        for refusal in refusals:
+            self.message_user(request, refusal, level="error")
 
     def get_urls(self):
         preview = self.admin_site.admin_view(section_editor.section_preview)
@@ -214,3 +317,56 @@ class PlaceAdmin(admin.ModelAdmin):
                 "them moves the marker; pasting “49.679, 72.6855” into either field fills both."
             ),
         )
+
+
+class PlaceListAdmin(admin.ModelAdmin):
+    """A read-only list of places whose names lead to the place's own form."""
+
+    list_display_links = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Name", ordering="name")
+    def place(self, place):
+        url = reverse("admin:places_place_change", args=[place.pk])
+        return format_html('<a href="{}">{}</a>', url, place.name)
+
+
+@admin.register(ReviewQueue)
+class ReviewQueueAdmin(PlaceListAdmin):
+    """Editors' queue: the places in review, oldest submission first (places_place_review_idx);
+    the admin index shows how many (places.admin_site)."""
+
+    list_display = ["place", "category", "town", "submitted_by", "submitted_at"]
+    list_select_related = ["town", "submitted_by"]
+    ordering = ["submitted_at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=Place.Status.REVIEW)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(workflow.PUBLISH)
+
+
+@admin.register(MyPlace)
+class MyPlaceAdmin(PlaceListAdmin):
+    """A contributor's places (written or submitted by them), their states, and the reason an
+    editor gave for sending one back."""
+
+    list_display = ["place", "status", "review_note", "updated"]
+    list_filter = ["status"]
+    ordering = ["-updated", "-pk"]
+
+    def get_queryset(self, request):
+        mine = Q(created_by=request.user) | Q(submitted_by=request.user)
+        return super().get_queryset(request).filter(mine)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("places.view_place")

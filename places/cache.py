@@ -131,11 +131,17 @@ def cached_page(view):
         if content is not None:
             return _varying(HttpResponse(content))
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
+        if response.status_code == 200 and not response.streaming and _storable(response):
             _fail_soft(cache.set, key, response.content, timeout)
         return _varying(response)
 
     return wrapper
+
+
+def _storable(response):
+    """A page its view marked `no-store` (a preview of an unpublished place) is not kept: the
+    next visitor gets the view's own answer (a 404 for anyone who may not preview)."""
+    return "no-store" not in response.get("Cache-Control", "")
 
 
 def _varying(response):

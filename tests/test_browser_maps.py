@@ -146,7 +146,7 @@ def test_near_me_results_show_the_position_and_the_places_on_a_map(live_server, 
 
 def log_in(page):
     page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", "editor")
+    page.fill("#id_username", "contributor")
     page.fill("#id_password", "a long passphrase")
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")

@@ -15,8 +15,8 @@ from django.utils import timezone
 from tests.processes import free_port, manage
 
 LOGIN = "/admin/login/?next=/admin/"
-RIGHT = {"username": "editor", "password": "a long passphrase"}
-WRONG = {"username": "editor", "password": "a guess"}
+RIGHT = {"username": "contributor", "password": "a long passphrase"}
+WRONG = {"username": "contributor", "password": "a guess"}
 
 
 def logged_in_as(client):
@@ -37,8 +37,8 @@ def test_five_failed_logins_lock_that_account_from_that_address_with_a_clear_mes
     text = locked.content.decode()
     assert "<h1>Login locked</h1>" in text
     assert (
-        "Too many failed logins as “editor” from this address. Logging in as “editor” from "
-        "here is locked for 15 minutes." in text
+        "Too many failed logins as “contributor” from this address. "
+        "Logging in as “contributor” from here is locked for 15 minutes." in text
     )
 
     # The right password changes nothing while the account is locked.

@@ -108,3 +108,35 @@ def test_runserver_serves_css_and_admin_javascript_through_whitenoise_as_product
         # ever, sources revalidated at once.
         assert ("max-age=0" if debug else "immutable") in headers["Cache-Control"], name
         assert body == expected[name]
+
+
+READ_EMAIL = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND.rsplit('.', 2)[-2], s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
+    "s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)"
+)
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"DEBUG": "true"}, "console None None None False webmaster@localhost"),
+        ({"SECRET_KEY": "x"}, "smtp localhost 25 None False webmaster@localhost"),
+        (
+            {
+                "SECRET_KEY": "x",
+                "EMAIL_URL": "smtp+tls://guide:secret@smtp.example.org:587",
+                "DEFAULT_FROM_EMAIL": "guide@example.org",
+            },
+            "smtp smtp.example.org 587 guide True guide@example.org",
+        ),
+    ],
+)
+def test_the_review_emails_are_sent_as_email_url_says(environment, expected):
+    env = bare_environment(DJANGO_SETTINGS_MODULE="guide.settings", **environment)
+
+    site = subprocess.run(
+        [sys.executable, "-c", READ_EMAIL], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert site.stdout.split() == expected.split(), site.stderr

@@ -16,7 +16,8 @@ from places.models import AlternateName, Photo, Place, Section
 from places.photo_files import PreparedUpload
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
-DEMO_ACCOUNT = "contributor"
+# Local-only accounts (username = password) and their groups: the roles of the review.
+DEMO_ACCOUNTS = {"contributor": "Contributors", "editor": "Editors"}
 
 
 def demo_places():
@@ -48,7 +49,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo-account",
             action="store_true",
-            help=f'Also create the local-only contributor "{DEMO_ACCOUNT}" (needs DEBUG=true).',
+            help='Also create the local-only contributor "contributor" and editor "editor" '
+            "(their passwords are their names; needs DEBUG=true).",
         )
 
     @transaction.atomic
@@ -125,14 +127,14 @@ class Command(BaseCommand):
         return drawn
 
     def _create_demo_account(self):
-        user, _ = User.objects.get_or_create(username=DEMO_ACCOUNT)
-        user.is_staff = True
-        user.set_password(DEMO_ACCOUNT)
-        user.save()
-        user.groups.add(Group.objects.get(name="Contributors"))
-        self.stdout.write(
-            self.style.SUCCESS(
-                f'Contributor login: "{DEMO_ACCOUNT}" / "{DEMO_ACCOUNT}" at /admin/ '
-                "(local development only)."
+        for name, group in DEMO_ACCOUNTS.items():
+            user, _ = User.objects.get_or_create(username=name)
+            user.is_staff = True
+            user.set_password(name)
+            user.save()
+            user.groups.add(Group.objects.get(name=group))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f'{group[:-1]} login: "{name}" / "{name}" at /admin/ (local development only).'
+                )
             )
-        )
