@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Every change to a place, its sections, photos and other names kept as a version
+    # (places/history.py).
+    "reversion",
     "places",
 ]
 

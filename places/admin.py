@@ -1,17 +1,28 @@
 """Editing places in the Django admin: sections, photos and other names inline on the place
 form."""
 
+import json
+
+import reversion
 from django import forms
 from django.conf import settings
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, json_script
+from django.utils.text import capfirst
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from places import images, maps
+from places import cache, history, images, maps
 from places.markup import normalize_text
 from places.models import AlternateName, Photo, Place, Section
 from places.photo_files import PreparedUpload
@@ -144,6 +155,35 @@ class AlternateNameInline(admin.TabularInline):
 
 
 class PlaceForm(forms.ModelForm):
+    # The place's edit_version when the form was opened (places/history.py): a save opened
+    # before someone else's is refused, with what they changed, instead of overwriting it.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.edit_version
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk:
+            opened = cleaned_data.get("opened_version")
+            # Locked until the save commits (PostgreSQL; SQLite's transactions here are
+            # IMMEDIATE, one writer at a time): no save slips in between check and save.
+            current = (
+                Place.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("edit_version", flat=True)
+                .get()
+            )
+            if opened != current:
+                # Shown again with all that was typed, counting from now: saved again, it wins.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("opened_version")] = current
+                message = history.stale_form_message(self.instance, opened or 0)
+                raise ValidationError(message, code="stale")
+        return cleaned_data
+
     class Media:
         # The map picker (map_picker below, static/js/map.js), on the form's pages only; the
         # plain fields work without it.
@@ -173,6 +213,7 @@ class PlaceAdmin(admin.ModelAdmin):
                     "subtitle",
                     "status",
                     "featured",
+                    "opened_version",
                 ]
             },
         ),
@@ -185,6 +226,122 @@ class PlaceAdmin(admin.ModelAdmin):
     form = PlaceForm
     readonly_fields = ["map_picker"]
     view_on_site = True
+    actions = ["show_on_home_page", "remove_from_home_page"]
+
+    # --- History (places/history.py) ---------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        places = [int(object_id)] if object_id and object_id.isdigit() else []
+        # The comment is the admin's change message, set by log_change once it is known.
+        with history.recorded(request.user, "", places):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Checked and locked by PlaceForm.clean: this save is based on the latest state.
+            obj.edit_version = form.cleaned_data["opened_version"] + 1
+        super().save_model(request, obj, form, change)
+
+    def log_addition(self, request, obj, message):
+        if reversion.is_active():
+            reversion.set_comment(_comment(message))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if reversion.is_active():
+            reversion.set_comment(_comment(message) or _("Saved without changes"))
+        return super().log_change(request, obj, message)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Place.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        # A deleted place's last version stays, recorded before it goes (reversion keeps
+        # versions only of what exists when the revision is saved).
+        places = list(queryset)
+        with history.recorded(request.user, _("Deleted"), [place.pk for place in places]):
+            for place in places:
+                reversion.add_to_revision(place)
+        queryset.delete()
+
+    @admin.action(description=gettext_lazy("Show on the home page"))
+    @history.place_action
+    def show_on_home_page(self, request, queryset):
+        queryset.update(featured=True)
+        cache.content_changed()
+
+    @admin.action(description=gettext_lazy("Remove from the home page"))
+    @history.place_action
+    def remove_from_home_page(self, request, queryset):
+        queryset.update(featured=False)
+        cache.content_changed()
+
+    def history_view(self, request, object_id, extra_context=None):
+        place = self.get_object(request, unquote(object_id))
+        if place is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, place):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of %(place)s") % {"place": place},
+            "subtitle": None,
+            "entries": history.history_of(place),
+            "limit": history.HISTORY_LENGTH,
+            "may_restore": self.has_change_permission(request, place),
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": place,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/places/place/object_history.html", context)
+
+    def get_urls(self):
+        restore = path(
+            "<path:object_id>/history/<int:version_id>/restore/",
+            self.admin_site.admin_view(self.restore_view),
+            name="places_place_restore",
+        )
+        return [restore, *super().get_urls()]
+
+    def restore_view(self, request, object_id, version_id):
+        """Restore a version of the place in one step: a POST from its history page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        place = self.get_object(request, unquote(object_id))
+        if place is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, place):
+            raise PermissionDenied
+        version = history.version_of(place, version_id)
+        if version is None:
+            raise Http404(_("This place has no such version."))
+        history_url = reverse("admin:places_place_history", args=[place.pk])
+        try:
+            missing = history.restore(place, version, request.user)
+        except history.RestoreRefused as refusal:
+            self.message_user(request, _("Not restored: %s") % refusal, messages.ERROR)
+            return redirect(history_url)
+        self.message_user(request, _("The version of %(when)s is restored.") % {
+            "when": date_format(localtime(version.revision.date_created), "DATETIME_FORMAT")
+        }, messages.SUCCESS)  # fmt: skip
+        if missing:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s restored photo has no image file any more (it was deleted "
+                    "with the photo): upload it again or delete the photo.",
+                    "%(count)s restored photos have no image file any more (they were deleted "
+                    "with the photos): upload them again or delete those photos.",
+                    len(missing),
+                )
+                % {"count": len(missing)},
+                messages.WARNING,
+            )
+        return redirect(history_url)
 
     @admin.display(description=gettext_lazy("Map"))
     def map_picker(self, place):
@@ -202,3 +359,9 @@ class PlaceAdmin(admin.ModelAdmin):
                 "them moves the marker; pasting “49.679, 72.6855” into either field fills both."
             ),
         )
+
+
+def _comment(message):
+    """A revision's comment from the admin's change message: stored as the admin's log stores
+    it (JSON), so that Revision.get_comment() shows it in the reader's language."""
+    return json.dumps(message) if isinstance(message, list) and message else message or ""
