@@ -179,7 +179,7 @@ class PlaceForm(forms.ModelForm):
             if opened != current:
                 # Shown again with all that was typed, counting from now: saved again, it wins.
                 self.data = self.data.copy()
-                self.data[self.add_prefix("opened_version")] = current
+                self.data[self.add_prefix("opened_version")] = str(current)
                 message = history.stale_form_message(self.instance, opened or 0)
                 raise ValidationError(message, code="stale")
         return cleaned_data

@@ -142,6 +142,7 @@ class Entry:
     version: Version
     texts: dict[str, str]
     changes: list[tuple[str, SafeString]] = field(default_factory=list)
+    first: bool = False  # the place's first version: its changes are all it held
 
     @property
     def revision(self):
@@ -172,6 +173,7 @@ def history_of(place, limit=HISTORY_LENGTH):
     ]
     for newer, older in zip(entries, [*entries[1:], None], strict=True):
         before = older.texts if older else {}
+        newer.first = older is None
         newer.changes = [
             # diff.word_diff escapes each piece of both texts.
             (label, mark_safe(html))
@@ -237,6 +239,9 @@ def stale_form_message(place, opened):
     changes = []
     for entry in reversed(since):
         revision = entry.revision
+        if entry.first:  # a baseline: what changed it before is not recorded
+            changes.append(_("it was changed by an import or another program"))
+            continue
         who = revision.user.get_username() if revision.user else _("an import or a program")
         what = ", ".join(label for label, _html in entry.changes) or _("nothing visible")
         when = date_format(timezone.localtime(revision.date_created), "DATETIME_FORMAT")
