@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
@@ -260,11 +260,12 @@ class PlaceAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         # A deleted place's last version stays, recorded before it goes (reversion keeps
         # versions only of what exists when the revision is saved).
-        places = list(queryset)
-        with history.recorded(request.user, _("Deleted"), [place.pk for place in places]):
-            for place in places:
-                reversion.add_to_revision(place)
-        queryset.delete()
+        with transaction.atomic():
+            places = list(queryset)
+            with history.recorded(request.user, _("Deleted"), [place.pk for place in places]):
+                for place in places:
+                    reversion.add_to_revision(place)
+            queryset.delete()
 
     @admin.action(description=gettext_lazy("Show on the home page"))
     @history.place_action

@@ -26,9 +26,10 @@ PLACE_COLUMNS = (
 )  # fmt: skip
 REQUIRED_KEYS = ("name", "latitude", "longitude", "category")
 PHOTO_KEYS = ("image", "alt_text", "caption", "credit", "licence", "position")
-# Derived when a place or its texts are saved, or kept by the database: never exported.
+# Derived when a place or its texts are saved, or kept by the database (edit_version counts
+# saves, places/history.py): never exported.
 DERIVED_FIELDS = {
-    Place: {"id", "cell", "created", "updated"},
+    Place: {"id", "cell", "edit_version", "created", "updated"},
     Section: {"id", "place", "body_html", "created", "updated"},
     Photo: {"id", "place", "width", "height", "created"},
     AlternateName: {"id", "place"},
