@@ -2,6 +2,7 @@
 form."""
 
 import json
+import re
 
 import reversion
 from django import forms
@@ -36,8 +37,60 @@ class StoredTextField(forms.CharField):
         return normalize_text(super().to_python(value))
 
 
+class KeptRowsFormSet(forms.BaseInlineFormSet):
+    """An inline whose rows someone else deleted since the form was opened: each such row
+    comes back as a new row with what was typed in it (as posted, its id would be refused
+    as "not one of the available choices" on a field no one sees). Its first save is refused
+    anyway, as the place's edit_version moved on; the one after, made knowing it, adds it."""
+
+    def __init__(self, data=None, files=None, instance=None, *args, prefix=None, **kwargs):
+        if data is not None and instance is not None and instance.pk:
+            prefix = prefix or self.get_default_prefix()
+            data, files = (
+                _deleted_rows_as_new(posted, prefix, self.model, self.fk, instance)
+                for posted in (data, files)
+            )
+        super().__init__(data, files, instance, *args, prefix=prefix, **kwargs)
+
+
+def _deleted_rows_as_new(posted, prefix, model, fk, instance):
+    """The posted rows of a formset, the initial ones no longer in the database moved to
+    the end as new rows (posted is request.POST or request.FILES)."""
+    if posted is None:
+        return None
+    try:
+        initial = int(posted.get(f"{prefix}-INITIAL_FORMS", 0))
+        total = int(posted.get(f"{prefix}-TOTAL_FORMS", 0))
+    except ValueError:
+        return posted  # the formset refuses its management form itself
+    pk = model._meta.pk.name
+    ids = {i: posted.get(f"{prefix}-{i}-{pk}", "") for i in range(min(initial, total))}
+    numbers = [value for value in ids.values() if value.isdigit()]
+    rows = model._default_manager.filter(**{fk.name: instance}, pk__in=numbers)
+    existing = {str(number) for number in rows.values_list("pk", flat=True)}
+    gone = [i for i, value in ids.items() if value and value not in existing]
+    if not gone or posted.get(f"{prefix}-INITIAL_FORMS") is None:
+        return posted
+    order = [i for i in range(initial) if i not in gone] + gone + list(range(initial, total))
+    row_key = re.compile(rf"^{re.escape(prefix)}-(\d+)-(.+)$")
+    moved = posted.copy()
+    for key in list(moved):
+        if row_key.match(key):
+            del moved[key]
+    for key in posted:
+        match = row_key.match(key)
+        if match and int(match[1]) in order:
+            number = order.index(int(match[1]))
+            moved.setlist(f"{prefix}-{number}-{match[2]}", posted.getlist(key))
+    for number in range(initial - len(gone), initial):
+        moved[f"{prefix}-{number}-{pk}"] = ""
+    moved[f"{prefix}-INITIAL_FORMS"] = str(initial - len(gone))
+    return moved
+
+
 class SectionInline(admin.StackedInline):
     model = Section
+    formset = KeptRowsFormSet
     extra = 0
     fields = ["kind", "body"]
     formfield_overrides = {models.TextField: {"form_class": StoredTextField}}
@@ -104,7 +157,7 @@ PUBLISHED_WITHOUT_ALT_TEXT = gettext_lazy(
 )
 
 
-class PhotoFormSet(forms.BaseInlineFormSet):
+class PhotoFormSet(KeptRowsFormSet):
     """A draft's photos may wait for their alt text; a published place's may not."""
 
     def clean(self):
@@ -149,6 +202,7 @@ class PhotoInline(admin.StackedInline):
 
 class AlternateNameInline(admin.TabularInline):
     model = AlternateName
+    formset = KeptRowsFormSet
     extra = 0
     verbose_name = "other name"
     verbose_name_plural = "Other names (other scripts, languages, former names)"

@@ -198,3 +198,24 @@ def test_random_interleavings_of_opens_and_saves_lose_no_edit(three, make_place,
         assert (place.name, place.sections.get().body) == latest
         assert place.edit_version == version
         transaction.set_rollback(True)
+
+
+def test_a_row_deleted_by_another_since_comes_back_as_a_new_row_with_its_input(
+    admin_client, bob, museum
+):
+    bobs = opened(bob, museum)
+    admins = opened(admin_client, museum)
+    admin_client.post(url(museum), {**admins, "sections-0-DELETE": "on"})
+    assert not museum.sections.exists()
+
+    response = bob.post(url(museum), {**bobs, "sections-0-body": "Bob's description."})
+
+    assert response.status_code == 200
+    assert "admin on" in text(response.content.decode())
+    kept = current_form(response)
+    assert (kept["sections-INITIAL_FORMS"], kept["sections-0-id"]) == ("0", "")
+    assert kept["sections-0-body"] == "Bob's description."
+    assert not museum.sections.exists()
+    # Saved again, knowing it, the section is added again with Bob's text.
+    assert bob.post(url(museum), kept).status_code == 302
+    assert museum.sections.get().body == "Bob's description."
