@@ -153,9 +153,11 @@ class Entry:
         return self.version.field_dict.get("edit_version", 0)
 
 
-def history_of(place, limit=HISTORY_LENGTH):
-    """The place's newest `limit` versions, newest first, each with its changes: three
-    queries (the place's versions, their revisions' other versions, the towns named)."""
+def history_of(place, limit=None):
+    """The place's newest `limit` (HISTORY_LENGTH) versions, newest first, each with its
+    changes: three queries (the place's versions, their revisions' other versions, the towns
+    named)."""
+    limit = limit or HISTORY_LENGTH
     versions = list(
         Version.objects.get_for_object(place)
         .select_related("revision__user")

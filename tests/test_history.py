@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from reversion.models import Revision, Version
 
-from places import geo
+from places import geo, history
 from places.models import AlternateName, Photo, Place, Section, SlugRedirect
 from tests.conftest import contributors_group
 from tests.pages import text
@@ -147,6 +147,21 @@ def test_history_page_shows_who_when_and_a_word_diff_of_fields_and_sections(
     assert "— editor" in shown and "Changed Name. Changed Body for section" in shown
     assert "Section “Description”" in shown
     assert "As it was before its first recorded change" in shown
+
+
+def test_history_page_shows_the_newest_versions_each_against_the_one_before(
+    contributor_client, museum, monkeypatch
+):
+    monkeypatch.setattr(history, "HISTORY_LENGTH", 2)
+    for name in ("Second name", "Third name"):
+        edit(contributor_client, museum, name=name)
+
+    page = contributor_client.get(history_url(museum)).content.decode()
+
+    assert page.count('class="version"') == 2
+    assert "Older versions are kept but not shown." in page
+    # The oldest shown is compared with the one before it, not shown in full.
+    assert "<del>Ecological</del><ins>Second</ins> <del>Museum</del><ins>name</ins>" in page
 
 
 def test_a_replaced_word_is_struck_through_before_the_new_one(contributor_client, museum):
@@ -309,6 +324,8 @@ def test_a_restored_photo_whose_file_was_deleted_comes_back_without_an_image(
     assert restored.alt_text == "The entrance" and restored.shown is None
     assert "1 restored photo has no image file any more" in text(response.content.decode())
     assert "<img" not in client.get(place.get_absolute_url()).content.decode()
+    form = contributor_client.get(change_url(place)).content.decode()
+    assert '<div class="readonly">—</div>' in form  # the photo's thumbnail
 
 
 def test_a_photo_kept_since_keeps_its_file_and_gets_its_text_back(contributor_client, museum):
