@@ -374,3 +374,19 @@ def test_every_demo_place_has_a_first_version(demo):
     assert recorded == {str(pk) for pk in Place.objects.values_list("pk", flat=True)}
     assert Version.objects.get_for_model(Section).count() == Section.objects.count()
     assert Version.objects.get_for_model(Photo).count() == Photo.objects.count()
+
+
+def test_a_restored_version_whose_town_was_deleted_since_has_no_town(
+    contributor_client, make_place, museum
+):
+    town = make_place("Dolinka", kind=Place.Kind.AREA, category="Village")
+    museum.town = town
+    museum.save()
+    edit(contributor_client, museum, name="Renamed")  # the baseline names the town
+    town.delete()
+
+    response = contributor_client.post(restore_url(museum, versions_of(museum)[0]))
+
+    assert response.status_code == 302
+    museum.refresh_from_db()
+    assert (museum.name, museum.town) == ("Ecological Museum", None)
