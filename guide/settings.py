@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "axes",
+    # Every change to a place, its sections, photos and other names kept as a version
+    # (places/history.py).
+    "reversion",
     "places",
 ]
 

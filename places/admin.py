@@ -1,20 +1,30 @@
 """Editing places in the Django admin: sections, photos and other names inline on the place
 form."""
 
+import json
+import re
+
+import reversion
 from django import forms
 from django.conf import settings
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.db.models import Q
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, json_script
+from django.utils.text import capfirst
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from places import images, maps, section_editor, workflow
+from places import cache, history, images, maps, section_editor, workflow
 from places.markup import normalize_text
 from places.models import AlternateName, MyPlace, Photo, Place, ReviewQueue, Section
 from places.photo_files import PreparedUpload
@@ -28,8 +38,60 @@ class StoredTextField(forms.CharField):
         return normalize_text(super().to_python(value))
 
 
+class KeptRowsFormSet(forms.BaseInlineFormSet):
+    """An inline whose rows someone else deleted since the form was opened: each such row
+    comes back as a new row with what was typed in it (as posted, its id would be refused
+    as "not one of the available choices" on a field no one sees). Its first save is refused
+    anyway, as the place's edit_version moved on; the one after, made knowing it, adds it."""
+
+    def __init__(self, data=None, files=None, instance=None, *args, prefix=None, **kwargs):
+        if data is not None and instance is not None and instance.pk:
+            prefix = prefix or self.get_default_prefix()
+            data, files = (
+                _deleted_rows_as_new(posted, prefix, self.model, self.fk, instance)
+                for posted in (data, files)
+            )
+        super().__init__(data, files, instance, *args, prefix=prefix, **kwargs)
+
+
+def _deleted_rows_as_new(posted, prefix, model, fk, instance):
+    """The posted rows of a formset, the initial ones no longer in the database moved to
+    the end as new rows (posted is request.POST or request.FILES)."""
+    if posted is None:
+        return None
+    try:
+        initial = int(posted.get(f"{prefix}-INITIAL_FORMS", 0))
+        total = int(posted.get(f"{prefix}-TOTAL_FORMS", 0))
+    except ValueError:
+        return posted  # the formset refuses its management form itself
+    pk = model._meta.pk.name
+    ids = {i: posted.get(f"{prefix}-{i}-{pk}", "") for i in range(min(initial, total))}
+    numbers = [value for value in ids.values() if value.isdigit()]
+    rows = model._default_manager.filter(**{fk.name: instance}, pk__in=numbers)
+    existing = {str(number) for number in rows.values_list("pk", flat=True)}
+    gone = [i for i, value in ids.items() if value and value not in existing]
+    if not gone or posted.get(f"{prefix}-INITIAL_FORMS") is None:
+        return posted
+    order = [i for i in range(initial) if i not in gone] + gone + list(range(initial, total))
+    row_key = re.compile(rf"^{re.escape(prefix)}-(\d+)-(.+)$")
+    moved = posted.copy()
+    for key in list(moved):
+        if row_key.match(key):
+            del moved[key]
+    for key in posted:
+        match = row_key.match(key)
+        if match and int(match[1]) in order:
+            number = order.index(int(match[1]))
+            moved.setlist(f"{prefix}-{number}-{match[2]}", posted.getlist(key))
+    for number in range(initial - len(gone), initial):
+        moved[f"{prefix}-{number}-{pk}"] = ""
+    moved[f"{prefix}-INITIAL_FORMS"] = str(initial - len(gone))
+    return moved
+
+
 class SectionInline(admin.StackedInline):
     model = Section
+    formset = KeptRowsFormSet
     extra = 0
     fields = ["kind", "body"]
     formfield_overrides = {
@@ -101,7 +163,7 @@ PUBLISHED_WITHOUT_ALT_TEXT = gettext_lazy(
 )
 
 
-class PhotoFormSet(forms.BaseInlineFormSet):
+class PhotoFormSet(KeptRowsFormSet):
     """A draft's photos may wait for their alt text; a published place's may not."""
 
     def clean(self):
@@ -147,6 +209,7 @@ class PhotoInline(admin.StackedInline):
 
 class AlternateNameInline(admin.TabularInline):
     model = AlternateName
+    formset = KeptRowsFormSet
     extra = 0
     verbose_name = "other name"
     verbose_name_plural = "Other names (other scripts, languages, former names)"
@@ -154,11 +217,35 @@ class AlternateNameInline(admin.TabularInline):
 
 class PlaceForm(forms.ModelForm):
     request = None  # set by PlaceAdmin.get_form: who presses a review button
+    # The place's edit_version when the form was opened (places/history.py): a save opened
+    # before someone else's is refused, with what they changed, instead of overwriting it.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.edit_version
 
     def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk:
+            opened = cleaned_data.get("opened_version")
+            # Locked until the save commits (PostgreSQL; SQLite's transactions here are
+            # IMMEDIATE, one writer at a time): no save slips in between check and save.
+            current = (
+                Place.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("edit_version", flat=True)
+                .get()
+            )
+            if opened != current:
+                # Shown again with all that was typed, counting from now: saved again, it wins.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("opened_version")] = str(current)
+                message = history.stale_form_message(self.instance, opened or 0)
+                raise ValidationError(message, code="stale")
         # A review button ("Publish"...) is checked with the form, so that a refusal is shown
         # on it with everything typed kept; PlaceAdmin.save_model makes the move.
-        cleaned = super().clean()
         name = workflow.requested(self.data)
         if name:
             note = self.data.get(workflow.NOTE_FIELD, "")
@@ -166,7 +253,7 @@ class PlaceForm(forms.ModelForm):
                 workflow.check(self.request.user, self.instance, name, note, photos=False)
             except workflow.Refused as refusal:
                 raise ValidationError(str(refusal), code="review") from None
-        return cleaned
+        return cleaned_data
 
     class Media:
         # The map picker (map_picker below, static/js/map.js), on the form's pages only; the
@@ -220,6 +307,7 @@ class PlaceAdmin(admin.ModelAdmin):
                     "subtitle",
                     "status",
                     "featured",
+                    "opened_version",
                 ]
             },
         ),
@@ -233,7 +321,13 @@ class PlaceAdmin(admin.ModelAdmin):
     # The status moves only by the review's buttons and actions (places/workflow.py).
     readonly_fields = ["status", "map_picker"]
     view_on_site = True
-    actions = ["publish_selected", "unpublish_selected", "reject_selected"]
+    actions = [
+        "publish_selected",
+        "unpublish_selected",
+        "reject_selected",
+        "show_on_home_page",
+        "remove_from_home_page",
+    ]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -245,17 +339,6 @@ class PlaceAdmin(admin.ModelAdmin):
         context["review_note_field"] = workflow.NOTE_FIELD
         context["review_note_limit"] = workflow.NOTE_LENGTH
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        name = workflow.requested(request.POST)
-        if name is None:
-            return super().save_model(request, obj, form, change)
-        # Checked with the form (PlaceForm.clean); its photos by the formset.
-        note = request.POST.get(workflow.NOTE_FIELD, "")
-        workflow.perform(request.user, obj, name, note, site=_site(request), photos=False)
-        self.message_user(request, MOVED[name] % {"name": obj.name})
 
     def has_publish_permission(self, request):
         return request.user.has_perm(workflow.PUBLISH)
@@ -286,20 +369,147 @@ class PlaceAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/places/place/reject_selected.html", context)
 
     def _move_selected(self, request, queryset, name, note=""):
-        moved, refusals = workflow.perform_many(
-            request.user, queryset, name, note, site=_site(request)
-        )
-        if moved:
+        place_ids = list(queryset.values_list("pk", flat=True))
+        with history.recorded(request.user, "", place_ids):
+            moved, refusals = workflow.perform_many(
+                request.user, queryset, name, note, site=_site(request)
+            )
             names = ", ".join(place.name for place in moved)
+            reversion.set_comment(str(MOVED[name] % {"name": names}))
+            history.moved_on([place.pk for place in moved])
+        if moved:
             self.message_user(request, MOVED[name] % {"name": names})
         for refusal in refusals:
             self.message_user(request, refusal, level="error")
 
+    # --- History (places/history.py) ---------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        places = [int(object_id)] if object_id and object_id.isdigit() else []
+        # The comment is the admin's change message, set by log_change once it is known.
+        with history.recorded(request.user, "", places):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Checked and locked by PlaceForm.clean: this save is based on the latest state.
+            obj.edit_version = form.cleaned_data["opened_version"] + 1
+        else:
+            obj.created_by = request.user
+        name = workflow.requested(request.POST)
+        if name is None:
+            return super().save_model(request, obj, form, change)
+        # Checked with the form (PlaceForm.clean); its photos by the formset.
+        note = request.POST.get(workflow.NOTE_FIELD, "")
+        workflow.perform(request.user, obj, name, note, site=_site(request), photos=False)
+        self.message_user(request, MOVED[name] % {"name": obj.name})
+
+    def log_addition(self, request, obj, message):
+        if reversion.is_active():
+            reversion.set_comment(_comment(message))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if reversion.is_active():
+            move = workflow.requested(request.POST)
+            comment = MOVED[move] % {"name": obj.name} if move else None
+            reversion.set_comment(comment or _comment(message) or _("Saved without changes"))
+        return super().log_change(request, obj, message)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Place.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        # A deleted place's last version stays, recorded before it goes (reversion keeps
+        # versions only of what exists when the revision is saved).
+        with transaction.atomic():
+            places = list(queryset)
+            with history.recorded(request.user, _("Deleted"), [place.pk for place in places]):
+                for place in places:
+                    reversion.add_to_revision(place)
+            queryset.delete()
+
+    @admin.action(description=gettext_lazy("Show on the home page"))
+    @history.place_action
+    def show_on_home_page(self, request, queryset):
+        queryset.update(featured=True)
+        cache.content_changed()
+
+    @admin.action(description=gettext_lazy("Remove from the home page"))
+    @history.place_action
+    def remove_from_home_page(self, request, queryset):
+        queryset.update(featured=False)
+        cache.content_changed()
+
+    def history_view(self, request, object_id, extra_context=None):
+        place = self.get_object(request, unquote(object_id))
+        if place is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, place):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of %(place)s") % {"place": place},
+            "subtitle": None,
+            "entries": history.history_of(place),
+            "limit": history.HISTORY_LENGTH,
+            "may_restore": self.has_change_permission(request, place),
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": place,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/places/place/object_history.html", context)
+
     def get_urls(self):
         preview = self.admin_site.admin_view(section_editor.section_preview)
-        name = section_editor.PREVIEW_URL_NAME
-        # Before the admin's own, whose "<object_id>/" would take this path.
-        return [path("section-preview/", preview, name=name), *super().get_urls()]
+        restore = path(
+            "<path:object_id>/history/<int:version_id>/restore/",
+            self.admin_site.admin_view(self.restore_view),
+            name="places_place_restore",
+        )
+        # Before the admin's own, whose "<object_id>/" would take the preview's path.
+        preview = path("section-preview/", preview, name=section_editor.PREVIEW_URL_NAME)
+        return [preview, restore, *super().get_urls()]
+
+    def restore_view(self, request, object_id, version_id):
+        """Restore a version of the place in one step: a POST from its history page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        place = self.get_object(request, unquote(object_id))
+        if place is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, place):
+            raise PermissionDenied
+        version = history.version_of(place, version_id)
+        if version is None:
+            raise Http404(_("This place has no such version."))
+        history_url = reverse("admin:places_place_history", args=[place.pk])
+        try:
+            missing = history.restore(place, version, request.user)
+        except history.RestoreRefused as refusal:
+            self.message_user(request, _("Not restored: %s") % refusal, messages.ERROR)
+            return redirect(history_url)
+        self.message_user(request, _("The version of %(when)s is restored.") % {
+            "when": date_format(localtime(version.revision.date_created), "DATETIME_FORMAT")
+        }, messages.SUCCESS)  # fmt: skip
+        if missing:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s restored photo has no image file any more (it was deleted "
+                    "with the photo): upload it again or delete the photo.",
+                    "%(count)s restored photos have no image file any more (they were deleted "
+                    "with the photos): upload them again or delete those photos.",
+                    len(missing),
+                )
+                % {"count": len(missing)},
+                messages.WARNING,
+            )
+        return redirect(history_url)
 
     @admin.display(description=gettext_lazy("Map"))
     def map_picker(self, place):
@@ -317,6 +527,12 @@ class PlaceAdmin(admin.ModelAdmin):
                 "them moves the marker; pasting “49.679, 72.6855” into either field fills both."
             ),
         )
+
+
+def _comment(message):
+    """A revision's comment from the admin's change message: stored as the admin's log stores
+    it (JSON), so that Revision.get_comment() shows it in the reader's language."""
+    return json.dumps(message) if isinstance(message, list) and message else message or ""
 
 
 class PlaceListAdmin(admin.ModelAdmin):

@@ -267,6 +267,10 @@ class Place(models.Model):
         validators=NO_NUL,
         help_text="Why an editor sent the place back to its draft.",
     )
+    # Moved on by every save of the admin's form, admin action and restore: a form opened at
+    # an older number is refused rather than overwrite what was saved since (places/history.py).
+    # (db_default: the bulk import inserts places in SQL.)
+    edit_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

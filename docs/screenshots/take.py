@@ -1,5 +1,5 @@
 """Takes the README's screenshots of pages (a place, a town, the places list, the search
-suggestions) from the demo data.
+suggestions, a place's history in the admin) from the demo data.
 
     .venv/bin/python docs/screenshots/take.py
 
@@ -32,7 +32,7 @@ def free_port():
 def serve(database):
     env = {**os.environ, "DEBUG": "true", "ENV_FILE": "", "DATABASE_URL": f"sqlite:///{database}"}
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["load_demo"]):
+    for command in (["migrate", "-v0"], ["load_demo", "--demo-account"]):
         subprocess.run(manage + command, env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
     server = subprocess.Popen(
@@ -73,6 +73,20 @@ def take(url):
         page.wait_for_selector("#search-suggestions [role=option]")
         page.keyboard.press("ArrowDown")
         page.screenshot(path=HERE / "search-suggestions.png")
+
+        # A contributor's edit of a section, as its history shows it.
+        page.set_viewport_size({"width": 1000, "height": 700})
+        page.goto("/admin/login/?next=/admin/")
+        page.fill("#id_username", "contributor")
+        page.fill("#id_password", "contributor")
+        page.click("input[type=submit]")
+        page.goto("/admin/places/place/?q=KarLag")
+        page.click("text=KarLag Museum")
+        body = page.locator("textarea[name$='-body']").first
+        body.fill(body.input_value().replace("former", "one-time", 1).replace(".", "!", 1))
+        page.click("input[name=_continue]")
+        page.click("text=History")
+        page.locator(".version").first.screenshot(path=HERE / "admin-history.png")
         browser.close()
 
 

@@ -26,12 +26,14 @@ PLACE_COLUMNS = (
 )  # fmt: skip
 REQUIRED_KEYS = ("name", "latitude", "longitude", "category")
 PHOTO_KEYS = ("image", "alt_text", "caption", "credit", "licence", "position")
-# Derived when a place or its texts are saved, or kept by the database, or the review's record
-# of this site's accounts (places/workflow.py), which means nothing elsewhere: never exported.
+# Derived when a place or its texts are saved, or kept by the database (edit_version counts
+# saves, places/history.py), or the review's record of this site's accounts
+# (places/workflow.py), which means nothing elsewhere: never exported.
 DERIVED_FIELDS = {
     Place: {
         "id",
         "cell",
+        "edit_version",
         "created",
         "updated",
         "created_by",

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from places import images
+from places import history, images
 from places.demo.illustrations import CREDIT, ILLUSTRATIONS, LICENCE, png
 from places.models import AlternateName, Photo, Place, Section
 from places.photo_files import PreparedUpload
@@ -57,6 +57,26 @@ class Command(BaseCommand):
     def handle(self, *args, demo_account=False, **options):
         if demo_account and not settings.DEBUG:
             raise CommandError("--demo-account creates a known password: only with DEBUG=true.")
+        # The demo's places with their sections, photos and names as one revision, so that
+        # every edit of them can be undone.
+        with history.recorded(None, "Demo data loaded"):
+            count, drawn = self._load()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {count} demo places with {len(ILLUSTRATIONS)} illustrations "
+                f"({drawn} drawn now)."
+            )
+        )
+        if demo_account:
+            self._create_demo_account()
+        else:
+            self.stdout.write(
+                "To edit them, create an account with `python manage.py createsuperuser`, "
+                "or run `load_demo --demo-account` in development."
+            )
+
+    def _load(self):
+        """(how many places, how many illustrations drawn now)"""
         texts = demo_texts()
         by_slug = {}
         for fact in demo_places():
@@ -88,20 +108,7 @@ class Command(BaseCommand):
                 Section.objects.update_or_create(
                     place=place, kind=Section.Kind[key.upper()], defaults={"body": body}
                 )
-        drawn = self._add_illustrations(by_slug)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Loaded {len(by_slug)} demo places with {len(ILLUSTRATIONS)} illustrations "
-                f"({drawn} drawn now)."
-            )
-        )
-        if demo_account:
-            self._create_demo_account()
-        else:
-            self.stdout.write(
-                "To edit them, create an account with `python manage.py createsuperuser`, "
-                "or run `load_demo --demo-account` in development."
-            )
+        return len(by_slug), self._add_illustrations(by_slug)
 
     def _add_illustrations(self, by_slug):
         """Each illustration as the photo at its position of its place, through the photo
