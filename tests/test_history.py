@@ -390,3 +390,51 @@ def test_a_restored_version_whose_town_was_deleted_since_has_no_town(
     assert response.status_code == 302
     museum.refresh_from_db()
     assert (museum.name, museum.town) == ("Ecological Museum", None)
+
+
+# --- The review's moves in the history --------------------------------------------------------
+
+
+def test_a_review_button_is_a_version_named_after_the_move(editor_client, museum):
+    edit(editor_client, museum, _unpublish="Unpublish")
+
+    newest = versions_of(museum)[-1]
+    assert newest.revision.get_comment() == "Unpublished: Ecological Museum."
+    assert newest.field_dict["status"] == Place.Status.DRAFT
+
+
+def test_an_editors_list_action_is_a_version_and_refuses_forms_opened_before_it(
+    contributor_client, editor_client, museum
+):
+    opened = current_form(contributor_client.get(change_url(museum)))
+    editor_client.post(
+        "/admin/places/place/",
+        {"action": "unpublish_selected", "_selected_action": [museum.pk]},
+    )
+    museum.refresh_from_db()
+    assert museum.status == Place.Status.DRAFT
+    assert versions_of(museum)[-1].revision.get_comment() == "Unpublished: Ecological Museum."
+
+    response = contributor_client.post(change_url(museum), {**opened, "category": "Gallery"})
+
+    assert response.status_code == 200
+    assert "Not saved: since you opened this form, editor on" in text(response.content.decode())
+    museum.refresh_from_db()
+    assert museum.category == "Museum"
+
+
+def test_a_restore_brings_back_the_text_but_never_the_review_state(
+    contributor_client, editor_client, museum
+):
+    edit(contributor_client, museum, name="Renamed")
+    edit(editor_client, museum, _unpublish="Unpublish")
+    published = [v for v in versions_of(museum) if v.field_dict["status"] == "published"][0]
+
+    response = contributor_client.post(restore_url(museum, published))
+
+    assert response.status_code == 302
+    museum.refresh_from_db()
+    assert museum.name == "Ecological Museum"  # the text as it was...
+    assert museum.status == Place.Status.DRAFT  # ...but a contributor's restore publishes nothing
+    assert contributor_client.get("/places/ecological-museum/").status_code == 200  # a preview
+    assert Client().get("/places/ecological-museum/").status_code == 404
