@@ -1,0 +1,42 @@
+"""gunicorn's configuration (`gunicorn -c python:guide.gunicorn guide.wsgi`), from the environment.
+
+It reads the same environment and .env file as guide/settings.py, and loads those settings
+once before any worker starts: a missing SECRET_KEY then stops gunicorn with one line, where
+each worker would otherwise fail with a traceback.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+env = environ.Env()
+ENV_FILE = env.str("ENV_FILE", default=str(Path(__file__).resolve().parent.parent / ".env"))
+if ENV_FILE:
+    env.read_env(ENV_FILE)
+
+# Where nginx sends requests: a loopback port, or unix:/run/guide/gunicorn.sock.
+bind = env.str("GUNICORN_BIND", default="127.0.0.1:8000")
+# Synchronous workers, each one request at a time: nginx buffers slow clients for them.
+# Two or three per core; WEB_CONCURRENCY is the name platforms and gunicorn itself use.
+workers = env.int("WEB_CONCURRENCY", default=3)
+# A request taking longer than this is killed and its worker replaced.
+timeout = env.int("GUNICORN_TIMEOUT", default=30)
+# Workers are replaced now and then (staggered), which bounds whatever memory a process leaks.
+max_requests = 2000
+max_requests_jitter = 200
+# One line per request on stdout (journald under systemd); errors on stderr.
+accesslog = "-"
+# gunicorn 27's control socket sits in the home folder, shared by every gunicorn of a user,
+# so two sites (or two stacks) would take each other's; nothing here uses it.
+control_socket_disable = True
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guide.settings")
+try:
+    from django.conf import settings
+
+    settings.DEBUG  # noqa: B018 (reading one setting loads them all)
+except ImproperlyConfigured as error:
+    sys.exit(f"gunicorn: {error}")
