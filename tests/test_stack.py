@@ -247,3 +247,40 @@ def postgres_databases(url):
     server = urlsplit(url)._replace(path="/postgres").geturl()
     with psycopg.connect(server) as connection:
         return {row[0] for row in connection.execute("SELECT datname FROM pg_database")}
+
+
+def test_the_production_files_agree_and_nginx_accepts_the_site_they_describe(tmp_path):
+    # docs/deploy.md: the systemd unit runs gunicorn as deploy/stack does, on the socket that
+    # .env.example names, in the folder the unit makes for it; nginx's site reaches it there.
+    unit = (ROOT / "deploy" / "guide.service").read_text()
+    assert "-m gunicorn -c python:guide.gunicorn guide.wsgi\n" in unit
+    assert '"-m", "gunicorn", "-c", "python:guide.gunicorn", "guide.wsgi"' in STACK.read_text()
+    bind = re.search(r"^GUNICORN_BIND=unix:(\S+)$", (ROOT / ".env.example").read_text(), re.M)[1]
+    runtime = re.search(r"^RuntimeDirectory=(\S+)$", unit, re.M)[1]
+    assert Path(bind).parent == Path("/run") / runtime
+
+    env = bare_environment(ENV_FILE=str(ROOT / ".env.example"))
+    site = subprocess.run(
+        [sys.executable, STACK, "nginx-site", "--server-name", "guide.example.org"]
+        + ["--upstream", f"unix:{bind}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "server_name guide.example.org;" in site and "listen 80;" in site
+    assert "alias /srv/guide/media/$1;" in site
+    assert f"client_max_body_size {(4 * 10 * 1024 * 1024 + 1024 * 1024) // 1024}k;" in site
+    (tmp_path / "site.conf").write_text(site)
+    # The parts of Debian's /etc/nginx/nginx.conf the site depends on.
+    (tmp_path / "nginx.conf").write_text(
+        "include /etc/nginx/modules-enabled/*.conf;\nevents {}\n"
+        f"http {{ include /etc/nginx/mime.types; include {tmp_path}/site.conf; }}\n"
+    )
+    test = subprocess.run(
+        ["/usr/sbin/nginx", "-t", "-c", tmp_path / "nginx.conf"]
+        + ["-e", tmp_path / "error.log", "-g", f"pid {tmp_path}/nginx.pid;"],
+        capture_output=True,
+        text=True,
+    )
+    assert test.returncode == 0, test.stderr
