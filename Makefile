@@ -27,11 +27,11 @@ browser:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# The serving stack's tests (deploy/stack) put Debian's nginx in front of gunicorn, with its
-# Brotli module; install them when nginx is missing. Debian starts no service from a package
-# where services are managed by systemd; the stack runs its own nginx, on its own port.
+# The serving stack (deploy/stack, tests/test_stack.py) puts Debian's nginx in front of
+# gunicorn, with its Brotli module; install them when missing. On a host with systemd, Debian
+# also starts the system's nginx on port 80; the stack runs its own, on a port of its own.
 nginx:
-	@test -x /usr/sbin/nginx || { \
+	@test -x /usr/sbin/nginx && test -f /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so || { \
 		echo "Installing nginx for the serving stack's tests (apt-get)..."; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx \
