@@ -11,8 +11,9 @@ if __name__ == "__main__":
     from django.core.management import execute_from_command_line
 
     try:
-        settings.DEBUG  # noqa: B018 (reading one setting loads them all)
+        execute_from_command_line(sys.argv)
     except ImproperlyConfigured as error:
-        # A setting missing from the environment: say which in one line, not a traceback.
+        if settings.configured:  # raised by a command: its traceback helps
+            raise
+        # The settings could not load (a missing SECRET_KEY): say why in one line.
         sys.exit(f"manage.py: {error}")
-    execute_from_command_line(sys.argv)
