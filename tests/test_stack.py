@@ -10,6 +10,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,6 +76,7 @@ def stack():
         stopped = time.monotonic()
         subprocess.run([sys.executable, STACK, "stop", "--dir", folder], env=env, check=True)
         sys.stderr.write(f"\nstack: stopped in {time.monotonic() - stopped:.1f} s\n")
+        shutil.rmtree(folder)
 
 
 def get(url, encoding=None, host=None, method="GET", data=None, headers=()):
@@ -238,6 +240,7 @@ def test_stack_run_serves_until_interrupted_then_stops_everything_it_started():
     with pytest.raises(OSError):
         get(url)
     assert not (folder / "stack.json").exists()
+    shutil.rmtree(folder)
     if state["database"]:  # made for the stack, dropped with it
         database = urlsplit(state["database"]).path.strip("/")
         assert database not in postgres_databases(state["database"])
