@@ -1,18 +1,26 @@
 """gunicorn's configuration (`gunicorn -c python:guide.gunicorn guide.wsgi`), from the environment.
 
-It reads the same environment and .env file as guide/settings.py, and loads those settings
-once before any worker starts: a missing SECRET_KEY then stops gunicorn with one line, where
-each worker would otherwise fail with a traceback.
+It reads the same environment and .env file as guide/settings.py, and tries those settings
+in another process before any worker starts: a missing SECRET_KEY then stops gunicorn with one
+line, where each worker would fail with a traceback. (Not in this process: workers forked from
+it would keep those settings through `systemctl reload`, which must pick up a release's.)
 """
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
-env = environ.Env()
+
+class Environment(environ.Env):
+    # The .env file's values stay out of os.environ: the workers' settings read the file again
+    # after `systemctl reload`, where values the master had put there would win.
+    ENVIRON = dict(os.environ)
+
+
+env = Environment()
 ENV_FILE = env.str("ENV_FILE", default=str(Path(__file__).resolve().parent.parent / ".env"))
 if ENV_FILE:
     env.read_env(ENV_FILE)
@@ -34,9 +42,19 @@ accesslog = "-"
 control_socket_disable = True
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guide.settings")
+TRY_SETTINGS = """
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 try:
-    from django.conf import settings
-
-    settings.DEBUG  # noqa: B018 (reading one setting loads them all)
+    settings.DEBUG  # reading one setting loads them all
 except ImproperlyConfigured as error:
-    sys.exit(f"gunicorn: {error}")
+    raise SystemExit(f"gunicorn: {error}")
+"""
+tried = subprocess.run(
+    [sys.executable, "-c", TRY_SETTINGS],
+    cwd=Path(__file__).resolve().parent.parent,
+    capture_output=True,
+    text=True,
+)
+if tried.returncode:
+    sys.exit(tried.stderr.strip())

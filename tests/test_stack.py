@@ -25,7 +25,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from tests.processes import ROOT, bare_environment
+from tests.processes import ROOT, bare_environment, free_port, wait_for_port
 
 pytestmark = pytest.mark.stack
 STACK = ROOT / "deploy" / "stack"
@@ -287,3 +287,35 @@ def test_the_production_files_agree_and_nginx_accepts_the_site_they_describe(tmp
         text=True,
     )
     assert test.returncode == 0, test.stderr
+
+
+def test_a_gunicorn_reload_serves_with_the_settings_changed_in_the_env_file(tmp_path):
+    # docs/deploy.md: `systemctl reload guide` (SIGHUP) after a release or a change to .env.
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SECRET_KEY=test-only\nALLOWED_HOSTS=localhost\n")
+    port = free_port()
+    env = bare_environment(
+        ENV_FILE=str(dotenv),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CACHE_URL="locmemcache://",
+    )
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:guide.gunicorn", "guide.wsgi"]
+    with open(tmp_path / "gunicorn.log", "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}/robots.txt"
+    try:
+        wait_for_port(port, server)
+        assert get(url, host="localhost")[0] == 200
+        assert get(url, host="guide.example.org")[0] == 400
+
+        dotenv.write_text("SECRET_KEY=test-only\nALLOWED_HOSTS=localhost,guide.example.org\n")
+        server.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while get(url, host="guide.example.org")[0] != 200:
+            assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
