@@ -1,5 +1,6 @@
 """Takes the README's screenshots of pages (a place, a town, the places list, the search
-suggestions, a place's history in the admin) from the demo data.
+suggestions, a place's history in the admin, a preview and the review queue) from the demo
+data.
 
     .venv/bin/python docs/screenshots/take.py
 
@@ -87,6 +88,29 @@ def take(url):
         page.click("input[name=_continue]")
         page.click("text=History")
         page.locator(".version").first.screenshot(path=HERE / "admin-history.png")
+
+        # The review: an editor takes the zoo off the site, the contributor sends it back for
+        # review and previews it, the editor finds it in the queue.
+        editor = browser.new_page(base_url=url, viewport={"width": 1000, "height": 520})
+        editor.goto("/admin/login/?next=/admin/")
+        editor.fill("#id_username", "editor")
+        editor.fill("#id_password", "editor")
+        editor.click("input[type=submit]")
+        editor.goto("/admin/places/place/?q=zoo")
+        editor.click("text=Karagandy Zoo")
+        editor.click("input[name=_unpublish]")
+        editor.wait_for_selector(".messagelist .success")
+
+        page.goto("/admin/places/place/?q=zoo")
+        page.click("text=Karagandy Zoo")
+        page.click("input[name=_submit]")
+        page.wait_for_selector(".messagelist .success")
+        page.set_viewport_size({"width": 1000, "height": 760})
+        page.goto("/places/karagandy-zoo/")
+        page.screenshot(path=HERE / "preview.png")
+
+        editor.goto("/admin/places/reviewqueue/")
+        editor.screenshot(path=HERE / "review-queue.png")
         browser.close()
 
 
