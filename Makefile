@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install browser gettext axe lint messages vendor
+.PHONY: run test install browser nginx gettext axe lint messages vendor
 
 install: $(VENV)/.installed gettext
 
@@ -26,6 +26,16 @@ browser:
 		echo "Installing Chromium for the browser tests (apt-get)..."; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The serving stack (deploy/stack, tests/test_stack.py) puts Debian's nginx in front of
+# gunicorn, with its Brotli module; install them when missing. On a host with systemd, Debian
+# also starts the system's nginx on port 80; the stack runs its own, on a port of its own.
+nginx:
+	@test -x /usr/sbin/nginx && test -f /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so || { \
+		echo "Installing nginx for the serving stack's tests (apt-get)..."; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx \
+			libnginx-mod-http-brotli-filter >/dev/null; }
 
 # The translations' tools (makemessages/compilemessages run xgettext, msgmerge, msgfmt).
 gettext:
@@ -65,7 +75,7 @@ vendor:
 		$(CURDIR)/static/vendor/leaflet.markercluster/
 	find static/vendor -type f -exec chmod 644 {} +
 
-test: install browser axe
+test: install browser nginx axe
 	$(BIN)/python -m pytest
 
 lint: install

@@ -1,9 +1,12 @@
 """The one settings module: every value comes from the environment, with safe defaults."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from guide import csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,17 +33,25 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # Before staticfiles: `runserver` leaves static files to WhiteNoise, as production does.
     "whitenoise.runserver_nostatic",
-    "django.contrib.admin",
+    "places.admin_site.GuideAdminConfig",  # django.contrib.admin with the review queue counted
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
+    # Every change to a place, its sections, photos and other names kept as a version
+    # (places/history.py).
+    "reversion",
     "places",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that their headers go on every response: static files (WhiteNoise
+    # answers before the layers below), errors and redirects too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "guide.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -52,7 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Answers to signed-in users and the admin are `private, no-store` (places/cache.py).
     "places.cache.private_unless_public",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the "locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "guide.urls"
@@ -107,6 +119,27 @@ PLACES_SHARED_CACHE_SECONDS = env.int("PLACES_SHARED_CACHE_SECONDS", default=60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Logins: django-axes refuses a locked-out account before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sessions in the database, not the cache: a cache outage logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Password guessing (README "Settings"): after LOGIN_FAILURE_LIMIT failed logins as one
+# username from one address, that username is locked from that address for
+# LOGIN_LOCKOUT_MINUTES, counted again from each attempt made while locked. Failures are
+# counted in the database, so the lock holds in every worker process and through a cache outage.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "places.logins.locked_out"
+# The client's address: REMOTE_ADDR, unless a reverse proxy passes it in a header it sets
+# itself (README "Settings": behind nginx, HTTP_X_REAL_IP,REMOTE_ADDR). Read by django-ipware.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("LOGIN_CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -144,12 +177,27 @@ STORAGES = {
     },
 }
 
+# Email: the review's decisions go to their contributors (places/workflow.py). EMAIL_URL as
+# django-environ reads it: smtp+tls://user:password@host:587, smtps://…:465, consolemail://
+# (printed, the default with DEBUG) or smtp://localhost:25 (the default without).
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+
 # Production behind TLS: opt in, since the development server speaks plain HTTP.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_SSL_REDIRECT else None
+# HSTS: browsers that saw it refuse plain HTTP to the site for this long. Turn it on only once
+# every page is served over TLS (start small: 3600, then 31536000); 0 sends no header.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
@@ -178,3 +226,20 @@ PLACES_MAP_TILE_ATTRIBUTION = env.str(
     default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
     " contributors",
 )
+
+# What a page may load and run (guide/middleware.py; README "Security"): scripts and styles
+# only from the site's files (no inline code, no style attributes), images from the site, the
+# tile server and data: URLs (Leaflet blanks a tile it drops with one), requests only to the
+# site, forms posted only to it, no plugins, no <base>, never inside another site's frame.
+# Photos are served with a stricter policy of their own (places/media.py).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", *csp.tile_sources(PLACES_MAP_TILE_URL)],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+}

@@ -172,7 +172,10 @@ class Place(models.Model):
         AREA = "area", _("Town or district")
 
     class Status(models.TextChoices):
+        # draft → review → published; an editor's reject or unpublish goes back to draft
+        # (places/workflow.py).
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
 
     name = models.CharField(max_length=200, validators=NO_NUL)
@@ -238,6 +241,36 @@ class Place(models.Model):
         validators=NO_NUL,
         help_text='The id in the source it was imported from, e.g. "geonames:1519327".',
     )
+    # The review (places/workflow.py): who wrote the place, who last sent it for review and
+    # when (the queue's order), and why an editor sent it back.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_note = models.TextField(
+        blank=True,
+        db_default="",  # the bulk imports (places.exchange.write) insert without it
+        editable=False,
+        validators=NO_NUL,
+        help_text="Why an editor sent the place back to its draft.",
+    )
+    # Moved on by every save of the admin's form, admin action and restore: a form opened at
+    # an older number is refused rather than overwrite what was saved since (places/history.py).
+    # (db_default: the bulk import inserts places in SQL.)
+    edit_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -245,6 +278,8 @@ class Place(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Editors' permission (the "Editors" group); contributors only change places.
+        permissions = [("publish_place", "Can publish, unpublish and reject places")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__gte=-90, latitude__lte=90),
@@ -309,6 +344,13 @@ class Place(models.Model):
             # town. The kind filter has no index: its two values are each a large share of
             # any list, found in a few rows of the others.
             models.Index(fields=["status", "town", "slug"], name="places_place_town_idx"),
+            # The editors' review queue, oldest submission first, and its count on the admin
+            # index. Partial: only the few places in review are in it.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="review"),
+                name="places_place_review_idx",
+            ),
         ]
 
     def __str__(self):
@@ -801,3 +843,23 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"{self.key} {self.version}"
+
+
+class ReviewQueue(Place):
+    """The editors' review queue in the admin (places/admin.py): the places in review."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "place in review"
+        verbose_name_plural = "Review queue"
+        default_permissions = ()  # the admin checks the Place permissions
+
+
+class MyPlace(Place):
+    """A contributor's own places in the admin, with their states (places/admin.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "my place"
+        verbose_name_plural = "My places"
+        default_permissions = ()

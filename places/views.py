@@ -55,9 +55,29 @@ def _redirect_from_old_slug(slug, view_name):
     return redirect(view_name, slug=new_slug, permanent=True)
 
 
+def _place_or_preview(request, places, slug):
+    """The published place with this slug; for someone who may edit places, an unpublished
+    one too, previewed. None for anyone else."""
+    place = places.published_with_slug(slug)
+    if place is None and request.user.has_perm("places.change_place"):
+        place = places.filter(slug=slug).first()
+    return place
+
+
+def _render_place(request, place, template, context):
+    """The page as it will look once published; a preview says it is one, is kept out of
+    search engines, and is never stored in any cache (cached_page skips a no-store page)."""
+    preview = not place.is_published
+    response = render(request, template, {**context, "preview": preview})
+    if preview:
+        response["X-Robots-Tag"] = "noindex"
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @cached_page
 def place_detail(request, slug):
-    place = Place.objects.for_page().published_with_slug(slug)
+    place = _place_or_preview(request, Place.objects.for_page(), slug)
     if place is None:
         return _redirect_from_old_slug(slug, "places:detail")
     depends_on(request, *place_page_tags(place, settings.PLACES_NEARBY_RADIUS_KM))
@@ -78,7 +98,7 @@ def place_detail(request, slug):
     if place.kind == Place.Kind.AREA:
         context.update(_area_context(place))
         context["map_places"] = [*context["area_map_places"], *nearby]
-    return render(request, "places/place_detail.html", context)
+    return _render_place(request, place, "places/place_detail.html", context)
 
 
 def _area_context(area):
@@ -99,7 +119,7 @@ def _area_context(area):
 
 @cached_page
 def place_nearby(request, slug):
-    place = Place.objects.published_with_slug(slug)
+    place = _place_or_preview(request, Place.objects.all(), slug)
     if place is None:
         return _redirect_from_old_slug(slug, "places:nearby")
     radius_km = settings.PLACES_NEARBY_RADIUS_KM
@@ -121,7 +141,7 @@ def place_nearby(request, slug):
         # The map shows every page's places.
         "map_places": chosen,
     }
-    return render(request, "places/place_nearby.html", context)
+    return _render_place(request, place, "places/place_nearby.html", context)
 
 
 @cached_page(tags=[LISTINGS])

@@ -1,4 +1,5 @@
-"""Fixtures shared by the test modules: places, the demo, and a logged-in contributor."""
+"""Fixtures shared by the test modules: places, the demo, and logged-in contributors and
+editors."""
 
 import importlib
 import io
@@ -7,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
 from django.utils.text import slugify
 
 from places.models import Place
@@ -59,19 +61,40 @@ def demo(db):
 
 @pytest.fixture
 def contributor(db):
-    user = User.objects.create_user("editor", password="a long passphrase", is_staff=True)
+    user = User.objects.create_user(
+        "contributor", "contributor@example.org", "a long passphrase", is_staff=True
+    )
     user.groups.add(contributors_group())
     return user
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user(
+        "editor", "editor@example.org", "a long passphrase", is_staff=True
+    )
+    user.groups.add(editors_group())
+    return user
+
+
+CONTRIBUTORS = ("0002_contributors_group", "0008_contributors_delete_photos")
+EDITORS = (*CONTRIBUTORS, "0010_review")
 
 
 def contributors_group():
     """The group its data migrations made, made again when a transactional test (which
     empties every table when it ends) ran before."""
-    migrations = [
-        importlib.import_module(f"places.migrations.{name}")
-        for name in ("0002_contributors_group", "0008_contributors_delete_photos")
-    ]
-    group, created = Group.objects.get_or_create(name=migrations[0].GROUP)
+    return _group("Contributors", CONTRIBUTORS)
+
+
+def editors_group():
+    """The "Editors" group: the contributors' permissions and its own (migration 0010)."""
+    return _group("Editors", EDITORS)
+
+
+def _group(name, migration_names):
+    migrations = [importlib.import_module(f"places.migrations.{m}") for m in migration_names]
+    group, created = Group.objects.get_or_create(name=name)
     if created:
         codenames = [codename for migration in migrations for codename in migration.PERMISSIONS]
         group.permissions.set(
@@ -83,4 +106,12 @@ def contributors_group():
 @pytest.fixture
 def contributor_client(client, contributor):
     client.force_login(contributor)
+    return client
+
+
+@pytest.fixture
+def editor_client(editor):
+    # A client of its own, so that a test may hold a contributor's and an editor's sessions.
+    client = Client()
+    client.force_login(editor)
     return client

@@ -1,28 +1,12 @@
 """A visitor in a real browser: "near me" with and without the position, and from a place page
 through its breadcrumbs to its town and a filtered list."""
 
-from contextlib import contextmanager
-
 import pytest
-from playwright.sync_api import sync_playwright
 
+from tests.browser import browse, wait_for
 from tests.data import KARLAG
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@contextmanager
-def browse(live_server, **context_options):
-    """A page of a fresh browser context (its own permissions), closed with its browser after
-    the `with` block. The data must exist before: while Playwright runs, Django refuses
-    queries in this thread."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_context(base_url=live_server.url, **context_options).new_page()
-        finally:
-            browser.close()
 
 
 def test_near_me_opens_the_places_nearest_to_the_browsers_position(live_server, places):
@@ -41,7 +25,7 @@ def test_without_permission_the_button_says_so_and_the_form_still_works(live_ser
     with browse(live_server) as page:  # geolocation not granted
         page.goto("/nearby/")
         page.click("button.near-me")
-        page.wait_for_function("document.getElementById('near-me-status').textContent.length > 30")
+        wait_for(page, "document.getElementById('near-me-status').textContent.length > 30")
         assert page.inner_text("#near-me-status") == (
             "Your position is not available. Type coordinates below instead."
         )

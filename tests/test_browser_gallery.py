@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from places.models import Photo
-from tests.test_accessibility import AXE, VIOLATIONS
-from tests.test_browser_finding import browse
+from tests.browser import browse, wait_for
+from tests.test_accessibility import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +61,7 @@ def test_the_gallery_opens_moves_and_closes_with_the_keyboard(live_server, galle
         page.keyboard.press("Escape")
         assert not page.evaluate(OPEN)
         # Back on the thumbnail of the photo last shown.
-        page.wait_for_function(FOCUS_ON, arg=gallery[1][2], timeout=5000)
+        wait_for(page, FOCUS_ON, arg=gallery[1][2], timeout=5000)
 
         page.keyboard.press(" ")  # Space opens as Enter does
         assert page.evaluate(OPEN) and page.evaluate(SHOWN) == gallery[1][0]
@@ -72,7 +72,7 @@ def test_the_gallery_opens_moves_and_closes_with_the_keyboard(live_server, galle
         page.keyboard.press("Tab")  # the dialog keeps the focus while open
         assert page.evaluate("() => document.activeElement.closest('dialog') !== null")
         page.keyboard.press("Escape")
-        page.wait_for_function(FOCUS_ON, arg=gallery[1][2], timeout=5000)
+        wait_for(page, FOCUS_ON, arg=gallery[1][2], timeout=5000)
 
 
 SWIPE = """([from, to]) => {
@@ -131,6 +131,5 @@ def test_the_museum_page_with_the_gallery_open_passes_axe(live_server, gallery, 
         page.goto(MUSEUM)
         page.locator(".gallery-link").first.click()
         assert page.evaluate(OPEN)
-        page.add_script_tag(path=AXE)
 
-        assert page.evaluate(VIOLATIONS) == []
+        assert axe_violations(page) == []

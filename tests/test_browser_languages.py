@@ -4,8 +4,8 @@ suggestions and results to a place page, through its breadcrumbs, its town and a
 
 import pytest
 
+from tests.browser import browse
 from tests.data import KARLAG
-from tests.test_browser_finding import browse
 
 pytestmark = [
     pytest.mark.browser,

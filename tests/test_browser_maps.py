@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from places.models import Place
+from tests.browser import browse, wait_for
 from tests.data import KARLAG
-from tests.test_browser_finding import browse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,9 +94,7 @@ def test_a_town_with_300_places_nearby_clusters_them(live_server, make_place, se
 
         # Zooming in splits a cluster into its places.
         page.click(".marker-cluster >> nth=0")
-        page.wait_for_function(
-            f"document.querySelectorAll('{MARKERS}.map-marker-sight').length > {sights}"
-        )
+        wait_for(page, f"document.querySelectorAll('{MARKERS}.map-marker-sight').length > {sights}")
 
 
 def test_without_javascript_the_page_keeps_its_list_and_the_map_moves_nothing(live_server, places):
@@ -148,7 +146,7 @@ def test_near_me_results_show_the_position_and_the_places_on_a_map(live_server, 
 
 def log_in(page):
     page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", "editor")
+    page.fill("#id_username", "contributor")
     page.fill("#id_password", "a long passphrase")
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
@@ -192,7 +190,8 @@ def test_admin_map_picker_sets_both_fields_and_follows_them(live_server, places,
         page.fill("#id_longitude", "72.6")
         box = page.locator(".map-picker").bounding_box()
         middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.wait_for_function(
+        wait_for(
+            page,
             """([x, y]) => { const r = document.querySelector('.map-picker .map-marker')
                 .getBoundingClientRect(); return Math.abs(r.x + r.width / 2 - x) < 1
                 && Math.abs(r.y + r.height / 2 - y) < 1; }""",
@@ -205,7 +204,8 @@ def test_admin_map_picker_sets_both_fields_and_follows_them(live_server, places,
         page.keyboard.press("Control+V")
         assert page.input_value("#id_latitude") == "49.679"
         assert page.input_value("#id_longitude") == "72.6855"
-        page.wait_for_function(
+        wait_for(
+            page,
             """([x, y]) => { const r = document.querySelector('.map-picker .map-marker')
                 .getBoundingClientRect(); return Math.abs(r.x + r.width / 2 - x) < 1
                 && Math.abs(r.y + r.height / 2 - y) < 1; }""",

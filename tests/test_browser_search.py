@@ -5,7 +5,7 @@ the browser has the Web Speech API (a stand-in recogniser, since Chromium cannot
 import pytest
 
 from places.models import AlternateName, Place
-from tests.test_browser_finding import browse
+from tests.browser import browse, wait_for
 
 pytestmark = [
     pytest.mark.browser,
@@ -97,9 +97,7 @@ def test_up_and_down_move_through_the_suggestions_and_wrap(live_server):
             .startswith("Far museum")
         )
         page.keyboard.type("s")  # typing again drops the active suggestion
-        page.wait_for_function(
-            "!document.getElementById('search-q').hasAttribute('aria-activedescendant')"
-        )
+        wait_for(page, "!document.getElementById('search-q').hasAttribute('aria-activedescendant')")
 
 
 def test_at_most_eight_suggestions_come(live_server, make_place):
@@ -116,7 +114,7 @@ def test_a_text_that_matches_nothing_says_so_and_opens_no_list(live_server):
     with browse(live_server) as page:
         page.goto("/")
         page.locator("#search-q").press_sequentially("zzzz")
-        page.wait_for_function("document.getElementById('search-count').textContent !== ''")
+        wait_for(page, "document.getElementById('search-count').textContent !== ''")
         assert page.inner_text("#search-count") == "No suggestions"
         assert combobox(page) == {
             "role": "combobox", "expanded": "false", "active": None, "list shown": False,

@@ -7,8 +7,10 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from places.demo.illustrations import ILLUSTRATIONS, png
 from places.management.commands.load_demo import DEMO_DIR, demo_places
@@ -74,15 +76,23 @@ def test_loading_the_demo_twice_changes_nothing(demo):
     assert (Place.objects.count(), Section.objects.count()) == counts == (29, sections)
 
 
-def test_demo_account_needs_debug(db, settings, client):
+def test_demo_accounts_need_debug(db, settings, client):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="only with DEBUG=true"):
         call_command("load_demo", "--demo-account", stdout=io.StringIO())
 
     settings.DEBUG = True
     call_command("load_demo", "--demo-account", stdout=io.StringIO())
-    assert client.login(username="contributor", password="contributor")
+    credentials = {"username": "contributor", "password": "contributor"}
+    assert client.post("/admin/login/?next=/admin/", credentials).url == "/admin/"
     assert client.get("/admin/places/place/").status_code == 200
+    assert client.get("/admin/places/reviewqueue/").status_code == 403
+
+    editor = Client()
+    credentials = {"username": "editor", "password": "editor"}
+    assert editor.post("/admin/login/?next=/admin/", credentials).url == "/admin/"
+    assert editor.get("/admin/places/reviewqueue/").status_code == 200
+    assert User.objects.get(username="editor").has_perm("places.publish_place")
 
 
 # --- The demo's illustrations -----------------------------------------------------------------

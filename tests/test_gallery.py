@@ -17,7 +17,7 @@ from PIL import Image
 
 from places.models import Photo, Place
 from tests.pages import head, text
-from tests.test_admin import ADD_URL, current_form, new_place_form, png_upload
+from tests.test_admin import ADD_URL, PUBLISH, current_form, new_place_form, png_upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,12 +148,12 @@ def test_the_gallery_costs_no_query(client, museum, django_assert_num_queries):
 PHOTO = {"photos-TOTAL_FORMS": "1", "photos-0-position": "0"}
 
 
-def test_a_place_cannot_be_published_with_a_photo_without_alt_text(contributor_client):
+def test_a_place_cannot_be_published_with_a_photo_without_alt_text(editor_client):
     for alt_text in ("", "   "):
-        form = new_place_form(**PHOTO, **{"photos-0-alt_text": alt_text})
+        form = new_place_form(**PHOTO, **PUBLISH, **{"photos-0-alt_text": alt_text})
         form["photos-0-image"] = png_upload()
 
-        response = contributor_client.post(ADD_URL, form)
+        response = editor_client.post(ADD_URL, form)
 
         assert response.status_code == 200
         content = text(response.content.decode())
@@ -164,30 +164,31 @@ def test_a_place_cannot_be_published_with_a_photo_without_alt_text(contributor_c
         assert not Place.objects.exists() and not Photo.objects.exists()
 
 
-def test_a_draft_may_keep_a_photo_without_alt_text_until_it_is_published(contributor_client):
-    form = new_place_form(status="draft", **PHOTO, **{"photos-0-alt_text": ""})
+def test_a_draft_may_keep_a_photo_without_alt_text_until_it_is_published(
+    contributor_client, editor_client
+):
+    form = new_place_form(**PHOTO, **{"photos-0-alt_text": ""})
     form["photos-0-image"] = png_upload()
     assert contributor_client.post(ADD_URL, form).status_code == 302
     place = Place.objects.get()
     change_url = f"/admin/places/place/{place.pk}/change/"
 
-    form = current_form(contributor_client.get(change_url))
-    form["status"] = "published"
-    response = contributor_client.post(change_url, form)
+    form = {**current_form(editor_client.get(change_url)), **PUBLISH}
+    response = editor_client.post(change_url, form)
     assert "A place is published only when each of its photos has alt text" in text(
         response.content.decode()
     )
     assert Place.objects.get().status == Place.Status.DRAFT
 
     form["photos-0-alt_text"] = "The museum's gate"
-    assert contributor_client.post(change_url, form).status_code == 302
+    assert editor_client.post(change_url, form).status_code == 302
     place.refresh_from_db()
     assert place.status == Place.Status.PUBLISHED
     assert place.photos.get().alt_text == "The museum's gate"
 
 
 def test_a_published_place_with_a_photo_made_without_alt_text_is_refused_until_described(
-    contributor_client, make_place
+    contributor_client, editor_client, make_place
 ):
     # A photo stored around the forms (a shell, an older import) with no alt text.
     place = make_place("Camp museum")
@@ -203,8 +204,8 @@ def test_a_published_place_with_a_photo_made_without_alt_text_is_refused_until_d
     place.refresh_from_db()
     assert place.subtitle == ""
 
-    form["status"] = "draft"  # unpublishing it is always possible
-    assert contributor_client.post(change_url, form).status_code == 302
+    # Unpublishing it is always possible.
+    assert editor_client.post(change_url, {**form, "_unpublish": "Unpublish"}).status_code == 302
     assert Place.objects.get().status == Place.Status.DRAFT
 
 

@@ -14,7 +14,7 @@ from places.models import LATITUDE_MESSAGE, AlternateName, Photo, Place, Section
 from places.transliteration import ascii_slug
 from tests.commands import database_state, run
 from tests.pages import nearby_items, text
-from tests.test_admin import ADD_URL, new_place_form, png_upload
+from tests.test_admin import ADD_URL, PUBLISH, new_place_form, png_upload
 
 CSV_HEADER = "name,latitude,longitude,category,kind,slug,town,country,status,external_id"
 TOO_LONG = "Ensure this value has at most {} characters (it has {})."
@@ -666,7 +666,7 @@ PHOTO_FORM = {"photos-TOTAL_FORMS": "1", "photos-0-alt_text": "Entrance", "photo
     ],
 )
 def test_the_import_refuses_what_the_admin_form_refuses(
-    contributor_client, make_place, tmp_path, form, properties, message
+    editor_client, make_place, tmp_path, form, properties, message
 ):
     sight = make_place("A sight", external_id="osm:2")
     stored_image()
@@ -676,7 +676,8 @@ def test_the_import_refuses_what_the_admin_form_refuses(
         form = {**form, "photos-0-image": png_upload()}
     before = database_state()
 
-    response = contributor_client.post(ADD_URL, new_place_form(**form))
+    # Published by an editor, as the import publishes: the form's rules for a published place.
+    response = editor_client.post(ADD_URL, new_place_form(**form, **PUBLISH))
 
     assert response.status_code == 200  # the form again, with what is wrong
     assert response.context["errors"]

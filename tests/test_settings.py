@@ -1,6 +1,7 @@
 """The tests' own settings, and settings that make a local run behave like production."""
 
 import json
+import re
 import subprocess
 import sys
 import urllib.request
@@ -108,3 +109,106 @@ def test_runserver_serves_css_and_admin_javascript_through_whitenoise_as_product
         # ever, sources revalidated at once.
         assert ("max-age=0" if debug else "immutable") in headers["Cache-Control"], name
         assert body == expected[name]
+
+
+READ_EMAIL = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND.rsplit('.', 2)[-2], s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
+    "s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)"
+)
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"DEBUG": "true"}, "console None None None False webmaster@localhost"),
+        ({"SECRET_KEY": "x"}, "smtp localhost 25 None False webmaster@localhost"),
+        (
+            {
+                "SECRET_KEY": "x",
+                "EMAIL_URL": "smtp+tls://guide:secret@smtp.example.org:587",
+                "DEFAULT_FROM_EMAIL": "guide@example.org",
+            },
+            "smtp smtp.example.org 587 guide True guide@example.org",
+        ),
+    ],
+)
+def test_the_review_emails_are_sent_as_email_url_says(environment, expected):
+    env = bare_environment(DJANGO_SETTINGS_MODULE="guide.settings", **environment)
+
+    site = subprocess.run(
+        [sys.executable, "-c", READ_EMAIL], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert site.stdout.split() == expected.split(), site.stderr
+
+
+def test_an_empty_environment_runs_with_debug_off_and_only_local_host_names():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.ALLOWED_HOSTS)"
+    )
+    env = bare_environment(DJANGO_SETTINGS_MODULE="guide.settings", SECRET_KEY="test-only")
+    site = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert site.stdout.strip() == "False ['localhost', '127.0.0.1', '[::1]']", site.stderr
+
+
+def test_a_host_not_in_the_default_allowed_hosts_is_answered_400(client, db):
+    assert client.get("/places/", HTTP_HOST="evil.example").status_code == 400
+    assert client.get("/places/", HTTP_HOST="localhost").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["manage.py", "check"],
+        ["manage.py", "migrate"],
+        ["-m", "gunicorn", "-c", "python:guide.gunicorn", "guide.wsgi"],
+    ],
+    ids=["check", "migrate", "gunicorn"],
+)
+def test_a_missing_secret_key_stops_start_up_with_one_clear_line(command):
+    result = subprocess.run(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env=bare_environment(),  # no SECRET_KEY, no DEBUG, no .env file
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr  # no traceback
+    assert "Set the SECRET_KEY environment variable" in lines[0]
+
+
+# The variables the settings and gunicorn's configuration read: env.str("NAME", ...) and the like.
+READS = re.compile(r"\benv\.\w+\(\s*\"([A-Z][A-Z0-9_]*)\"")
+ENV_EXAMPLE = ROOT / ".env.example"
+
+
+def test_env_example_lists_every_variable_the_settings_read_and_no_other():
+    read = set()
+    for module in ("guide/settings.py", "guide/gunicorn.py"):
+        read |= set(READS.findall((ROOT / module).read_text()))
+    assert {"SECRET_KEY", "DATABASE_URL", "PLACES_MAP_TILE_URL", "WEB_CONCURRENCY"} <= read
+    # Each as a setting (NAME=value) or, where the default suits production, commented out.
+    listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(), re.M))
+    assert read - listed == set(), "missing from .env.example"
+    assert listed - read == set(), "in .env.example, read by nothing"
+
+
+def test_deploy_check_passes_with_the_env_example_production_values():
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=bare_environment(ENV_FILE=str(ENV_EXAMPLE), DJANGO_SETTINGS_MODULE="guide.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "System check identified no issues" in check.stdout

@@ -1,5 +1,6 @@
 """Takes the README's screenshots of pages (a place, a town, the places list, the search
-suggestions) from the demo data.
+suggestions, a place's history in the admin, a preview and the review queue) from the demo
+data.
 
     .venv/bin/python docs/screenshots/take.py
 
@@ -32,7 +33,7 @@ def free_port():
 def serve(database):
     env = {**os.environ, "DEBUG": "true", "ENV_FILE": "", "DATABASE_URL": f"sqlite:///{database}"}
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["load_demo"]):
+    for command in (["migrate", "-v0"], ["load_demo", "--demo-account"]):
         subprocess.run(manage + command, env=env, check=True, stdout=subprocess.DEVNULL)
     port = free_port()
     server = subprocess.Popen(
@@ -73,6 +74,43 @@ def take(url):
         page.wait_for_selector("#search-suggestions [role=option]")
         page.keyboard.press("ArrowDown")
         page.screenshot(path=HERE / "search-suggestions.png")
+
+        # A contributor's edit of a section, as its history shows it.
+        page.set_viewport_size({"width": 1000, "height": 700})
+        page.goto("/admin/login/?next=/admin/")
+        page.fill("#id_username", "contributor")
+        page.fill("#id_password", "contributor")
+        page.click("input[type=submit]")
+        page.goto("/admin/places/place/?q=KarLag")
+        page.click("text=KarLag Museum")
+        body = page.locator("textarea[name$='-body']").first
+        body.fill(body.input_value().replace("former", "one-time", 1).replace(".", "!", 1))
+        page.click("input[name=_continue]")
+        page.click("text=History")
+        page.locator(".version").first.screenshot(path=HERE / "admin-history.png")
+
+        # The review: an editor takes the zoo off the site, the contributor sends it back for
+        # review and previews it, the editor finds it in the queue.
+        editor = browser.new_page(base_url=url, viewport={"width": 1000, "height": 520})
+        editor.goto("/admin/login/?next=/admin/")
+        editor.fill("#id_username", "editor")
+        editor.fill("#id_password", "editor")
+        editor.click("input[type=submit]")
+        editor.goto("/admin/places/place/?q=zoo")
+        editor.click("text=Karagandy Zoo")
+        editor.click("input[name=_unpublish]")
+        editor.wait_for_selector(".messagelist .success")
+
+        page.goto("/admin/places/place/?q=zoo")
+        page.click("text=Karagandy Zoo")
+        page.click("input[name=_submit]")
+        page.wait_for_selector(".messagelist .success")
+        page.set_viewport_size({"width": 1000, "height": 760})
+        page.goto("/places/karagandy-zoo/")
+        page.screenshot(path=HERE / "preview.png")
+
+        editor.goto("/admin/places/reviewqueue/")
+        editor.screenshot(path=HERE / "review-queue.png")
         browser.close()
 
 

@@ -26,9 +26,21 @@ PLACE_COLUMNS = (
 )  # fmt: skip
 REQUIRED_KEYS = ("name", "latitude", "longitude", "category")
 PHOTO_KEYS = ("image", "alt_text", "caption", "credit", "licence", "position")
-# Derived when a place or its texts are saved, or kept by the database: never exported.
+# Derived when a place or its texts are saved, or kept by the database (edit_version counts
+# saves, places/history.py), or the review's record of this site's accounts
+# (places/workflow.py), which means nothing elsewhere: never exported.
 DERIVED_FIELDS = {
-    Place: {"id", "cell", "created", "updated"},
+    Place: {
+        "id",
+        "cell",
+        "edit_version",
+        "created",
+        "updated",
+        "created_by",
+        "submitted_by",
+        "submitted_at",
+        "review_note",
+    },
     Section: {"id", "place", "body_html", "created", "updated"},
     Photo: {"id", "place", "width", "height", "created"},
     AlternateName: {"id", "place"},

@@ -142,6 +142,7 @@ def _indexes_built_after(model, first_import: bool):
 def _write_places(plan: Plan, total: int, now, progress: Progress | None) -> None:
     place, columns = sql.table(Place), [sql.column(Place, name) for name in PLACE_COLUMNS]
     staged = ", ".join(PLACE_COLUMNS)
+    edit_version = sql.column(Place, "edit_version")
     written = [(sql.column(Place, name), name) for name in plan.policy.columns]
     assignments = ", ".join(f"{column} = s.{name}" for column, name in written)
     # Only the places whose values change: an unchanged one keeps its `updated` (the sitemaps'
@@ -161,7 +162,9 @@ def _write_places(plan: Plan, total: int, now, progress: Progress | None) -> Non
             [now, now, *page],
         )
         sql.execute(
-            f"UPDATE {place} SET {assignments}, {sql.column(Place, 'updated')} = %s FROM {STAGED} s"
+            f"UPDATE {place} SET {assignments}, {sql.column(Place, 'updated')} = %s,"
+            # An admin form opened before the import is refused rather than overwrite it.
+            f" {edit_version} = {place}.{edit_version} + 1 FROM {STAGED} s"
             f" WHERE s.pk = {place}.id AND s.n >= %s AND s.n < %s AND {changed}",
             [now, *page],
         )

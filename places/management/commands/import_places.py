@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
+from places import history
 from places.exchange.csv import CsvReader
 from places.exchange.geojson import read_geojson
 from places.exchange.plan import FROM_FILE, Plan
@@ -65,6 +66,8 @@ class Command(BaseCommand):
                     plan.discard()
                 else:
                     write_plan(plan, progress=self.show_progress)
+                    # One row for the run; each place's version waits for its first edit.
+                    history.record_import(source, plan.creates, plan.updates)
                     self.stderr.write("", style_func=str)
         except ExchangeError as error:
             raise CommandError(f"{source}: {error}. Nothing was written.") from None

@@ -10,13 +10,14 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from places import images
+from places import history, images
 from places.demo.illustrations import CREDIT, ILLUSTRATIONS, LICENCE, png
 from places.models import AlternateName, Photo, Place, Section
 from places.photo_files import PreparedUpload
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
-DEMO_ACCOUNT = "contributor"
+# Local-only accounts (username = password) and their groups: the roles of the review.
+DEMO_ACCOUNTS = {"contributor": "Contributors", "editor": "Editors"}
 
 
 def demo_places():
@@ -48,13 +49,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo-account",
             action="store_true",
-            help=f'Also create the local-only contributor "{DEMO_ACCOUNT}" (needs DEBUG=true).',
+            help='Also create the local-only contributor "contributor" and editor "editor" '
+            "(their passwords are their names; needs DEBUG=true).",
         )
 
     @transaction.atomic
     def handle(self, *args, demo_account=False, **options):
         if demo_account and not settings.DEBUG:
             raise CommandError("--demo-account creates a known password: only with DEBUG=true.")
+        # The demo's places with their sections, photos and names as one revision, so that
+        # every edit of them can be undone.
+        with history.recorded(None, "Demo data loaded"):
+            count, drawn = self._load()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {count} demo places with {len(ILLUSTRATIONS)} illustrations "
+                f"({drawn} drawn now)."
+            )
+        )
+        if demo_account:
+            self._create_demo_account()
+        else:
+            self.stdout.write(
+                "To edit them, create an account with `python manage.py createsuperuser`, "
+                "or run `load_demo --demo-account` in development."
+            )
+
+    def _load(self):
+        """(how many places, how many illustrations drawn now)"""
         texts = demo_texts()
         by_slug = {}
         for fact in demo_places():
@@ -86,20 +108,7 @@ class Command(BaseCommand):
                 Section.objects.update_or_create(
                     place=place, kind=Section.Kind[key.upper()], defaults={"body": body}
                 )
-        drawn = self._add_illustrations(by_slug)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Loaded {len(by_slug)} demo places with {len(ILLUSTRATIONS)} illustrations "
-                f"({drawn} drawn now)."
-            )
-        )
-        if demo_account:
-            self._create_demo_account()
-        else:
-            self.stdout.write(
-                "To edit them, create an account with `python manage.py createsuperuser`, "
-                "or run `load_demo --demo-account` in development."
-            )
+        return len(by_slug), self._add_illustrations(by_slug)
 
     def _add_illustrations(self, by_slug):
         """Each illustration as the photo at its position of its place, through the photo
@@ -125,14 +134,14 @@ class Command(BaseCommand):
         return drawn
 
     def _create_demo_account(self):
-        user, _ = User.objects.get_or_create(username=DEMO_ACCOUNT)
-        user.is_staff = True
-        user.set_password(DEMO_ACCOUNT)
-        user.save()
-        user.groups.add(Group.objects.get(name="Contributors"))
-        self.stdout.write(
-            self.style.SUCCESS(
-                f'Contributor login: "{DEMO_ACCOUNT}" / "{DEMO_ACCOUNT}" at /admin/ '
-                "(local development only)."
+        for name, group in DEMO_ACCOUNTS.items():
+            user, _ = User.objects.get_or_create(username=name)
+            user.is_staff = True
+            user.set_password(name)
+            user.save()
+            user.groups.add(Group.objects.get(name=group))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f'{group[:-1]} login: "{name}" / "{name}" at /admin/ (local development only).'
+                )
             )
-        )
