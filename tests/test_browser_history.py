@@ -21,7 +21,7 @@ def test_history_shows_the_diff_and_restores_the_version_before(live_server, pla
         page.click("input[name=_continue]")
         page.wait_for_selector(".messagelist .success")
 
-        page.click("text=History")
+        page.click("a.historylink")
         page.wait_for_url("**/history/")
         page.wait_for_selector(".version")
         newest = page.locator(".version").first

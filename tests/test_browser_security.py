@@ -75,8 +75,8 @@ def test_a_contributor_works_through_the_admin_with_no_violation(live_server, pl
         page.click("input[name=_continue]")
         page.wait_for_selector(".messagelist .success")
 
-        page.click("text=History")
-        page.wait_for_selector("#change-history")
+        page.click("a.historylink")
+        page.wait_for_selector(".version")  # its versions, with their differences
         page.goto(f"/admin/places/place/{museum.pk}/change/")
         page.click("text=View on site")
         page.wait_for_url("**/places/karlag-museum/")

@@ -86,7 +86,7 @@ def take(url):
         body = page.locator("textarea[name$='-body']").first
         body.fill(body.input_value().replace("former", "one-time", 1).replace(".", "!", 1))
         page.click("input[name=_continue]")
-        page.click("text=History")
+        page.click("a.historylink")
         page.locator(".version").first.screenshot(path=HERE / "admin-history.png")
 
         # The review: an editor takes the zoo off the site, the contributor sends it back for
