@@ -61,19 +61,18 @@ def demo(db):
 
 @pytest.fixture
 def contributor(db):
-    user = User.objects.create_user(
-        "contributor", "contributor@example.org", "a long passphrase", is_staff=True
-    )
-    user.groups.add(contributors_group())
-    return user
+    return staff_user("contributor", contributors_group())
 
 
 @pytest.fixture
 def editor(db):
-    user = User.objects.create_user(
-        "editor", "editor@example.org", "a long passphrase", is_staff=True
-    )
-    user.groups.add(editors_group())
+    return staff_user("editor", editors_group())
+
+
+def staff_user(name, group):
+    """A staff account in a group, with the password "a long passphrase"."""
+    user = User.objects.create_user(name, f"{name}@example.org", "a long passphrase", is_staff=True)
+    user.groups.add(group)
     return user
 
 

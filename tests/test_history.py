@@ -12,7 +12,7 @@ from reversion.models import Revision, Version
 
 from places import geo, history
 from places.models import AlternateName, Photo, Place, Section, SlugRedirect
-from tests.conftest import contributors_group
+from tests.conftest import contributors_group, staff_user
 from tests.pages import text
 from tests.test_admin import ADD_URL, current_form, new_place_form, png_upload
 
@@ -53,9 +53,7 @@ def museum(make_place):
 
 @pytest.fixture
 def second_contributor(db):
-    user = User.objects.create_user("second", password="another passphrase", is_staff=True)
-    user.groups.add(contributors_group())
-    return user
+    return staff_user("second", contributors_group())
 
 
 def test_a_saved_form_is_a_version_with_who_when_and_what_changed(
@@ -339,15 +337,16 @@ def test_a_photo_kept_since_keeps_its_file_and_gets_its_text_back(contributor_cl
     assert (photo.alt_text, photo.image.name) == ("Old text", file)
 
 
-def test_import_records_one_revision_for_the_run_and_no_versions(db, tmp_path):
-    source = tmp_path / "places.csv"
-    source.write_text(
-        "name,slug,category,latitude,longitude\n"
-        "Museum,museum,Museum,49.6,72.6\nPark,park,Park,49.7,72.7\n",
-        encoding="utf-8",
-    )
-
+def import_csv(folder, rows):
+    """Import a CSV file of these rows (name, slug, category, latitude, longitude); its path."""
+    source = folder / "places.csv"
+    source.write_text("name,slug,category,latitude,longitude\n" + rows, encoding="utf-8")
     call_command("import_places", str(source), stdout=io.StringIO(), stderr=io.StringIO())
+    return source
+
+
+def test_import_records_one_revision_for_the_run_and_no_versions(db, tmp_path):
+    source = import_csv(tmp_path, "Museum,museum,Museum,49.6,72.6\nPark,park,Park,49.7,72.7\n")
 
     (revision,) = Revision.objects.all()
     assert revision.comment == f"Imported {source}: 2 places added, 0 updated"
@@ -355,14 +354,7 @@ def test_import_records_one_revision_for_the_run_and_no_versions(db, tmp_path):
 
 
 def test_an_import_that_changes_a_place_moves_its_edit_version_on(db, tmp_path, museum):
-    source = tmp_path / "places.csv"
-    source.write_text(
-        "name,slug,category,latitude,longitude\n"
-        "Museum renamed,ecological-museum,Museum,49.6,72.6\n",
-        encoding="utf-8",
-    )
-
-    call_command("import_places", str(source), stdout=io.StringIO(), stderr=io.StringIO())
+    import_csv(tmp_path, "Museum renamed,ecological-museum,Museum,49.6,72.6\n")
 
     museum.refresh_from_db()
     assert (museum.name, museum.edit_version) == ("Museum renamed", 1)

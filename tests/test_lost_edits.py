@@ -3,7 +3,6 @@ refused, with who changed what, and with everything typed kept in the form to me
 again; for fields, for the inlines alone, and after an admin action."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +10,7 @@ from hypothesis import strategies as st
 from reversion.models import Revision
 
 from places.models import AlternateName, Place, Section
-from tests.conftest import contributors_group
+from tests.conftest import contributors_group, staff_user
 from tests.pages import text
 from tests.test_admin import current_form
 
@@ -27,10 +26,8 @@ def museum(make_place):
 
 
 def logged_in(name):
-    user = User.objects.create_user(name, password="a long passphrase", is_staff=True)
-    user.groups.add(contributors_group())
     client = Client()
-    client.force_login(user)
+    client.force_login(staff_user(name, contributors_group()))
     return client
 
 

@@ -37,14 +37,19 @@ SURFACES = [
 ]
 
 
-@pytest.fixture
-def hidden(places):
+def add_hidden_places():
+    """The unpublished places, in the town and beside the published ones, featured."""
     town = Place.objects.get(slug="shakhtinsk-qalasy")
     for slug, (name, status, kind) in HIDDEN.items():
         Place.objects.create(
             name=name, slug=slug, status=status, kind=kind, category="Museum",
             country="Kazakhstan", town=town, featured=True, latitude=49.701, longitude=72.601,
         )  # fmt: skip
+
+
+@pytest.fixture
+def hidden(places):
+    add_hidden_places()
 
 
 def test_unpublished_places_change_no_public_page(places, settings):
@@ -54,12 +59,7 @@ def test_unpublished_places_change_no_public_page(places, settings):
     before = {path: client.get(path) for path in SURFACES}
     assert all(response.status_code == 200 for response in before.values())
 
-    town = Place.objects.get(slug="shakhtinsk-qalasy")
-    for slug, (name, status, kind) in HIDDEN.items():
-        Place.objects.create(
-            name=name, slug=slug, status=status, kind=kind, category="Museum",
-            country="Kazakhstan", town=town, featured=True, latitude=49.701, longitude=72.601,
-        )  # fmt: skip
+    add_hidden_places()
 
     for path in SURFACES:
         after = client.get(path)

@@ -53,6 +53,20 @@ def serve(database):
     raise SystemExit("the development server did not start")
 
 
+def log_in(page, account):
+    """Log into the admin as one of the demo's accounts (its password is its name)."""
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", account)
+    page.fill("#id_password", account)
+    page.click("input[type=submit]")
+
+
+def open_in_admin(page, name):
+    """Open a place's form from the admin's list, found by its name."""
+    page.goto(f"/admin/places/place/?q={name}")
+    page.click(f"text={name}")
+
+
 def take(url):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless"])
@@ -77,12 +91,8 @@ def take(url):
 
         # A contributor's edit of a section, as its history shows it.
         page.set_viewport_size({"width": 1000, "height": 700})
-        page.goto("/admin/login/?next=/admin/")
-        page.fill("#id_username", "contributor")
-        page.fill("#id_password", "contributor")
-        page.click("input[type=submit]")
-        page.goto("/admin/places/place/?q=KarLag")
-        page.click("text=KarLag Museum")
+        log_in(page, "contributor")
+        open_in_admin(page, "KarLag Museum")
         body = page.locator("textarea[name$='-body']").first
         body.fill(body.input_value().replace("former", "one-time", 1).replace(".", "!", 1))
         page.click("input[name=_continue]")
@@ -92,17 +102,12 @@ def take(url):
         # The review: an editor takes the zoo off the site, the contributor sends it back for
         # review and previews it, the editor finds it in the queue.
         editor = browser.new_page(base_url=url, viewport={"width": 1000, "height": 520})
-        editor.goto("/admin/login/?next=/admin/")
-        editor.fill("#id_username", "editor")
-        editor.fill("#id_password", "editor")
-        editor.click("input[type=submit]")
-        editor.goto("/admin/places/place/?q=zoo")
-        editor.click("text=Karagandy Zoo")
+        log_in(editor, "editor")
+        open_in_admin(editor, "Karagandy Zoo")
         editor.click("input[name=_unpublish]")
         editor.wait_for_selector(".messagelist .success")
 
-        page.goto("/admin/places/place/?q=zoo")
-        page.click("text=Karagandy Zoo")
+        open_in_admin(page, "Karagandy Zoo")
         page.click("input[name=_submit]")
         page.wait_for_selector(".messagelist .success")
         page.set_viewport_size({"width": 1000, "height": 760})
