@@ -7,10 +7,10 @@ redis-server, from Debian's packages):
     .venv/bin/python bench/faults.py --faults postgres --pg-down 10 --json report.json
 
 It makes everything it runs on, in a folder of its own (--dir, a new one by default), and
-removes it all at the end, on failure or Ctrl-C too: a PostgreSQL cluster (initdb, run as the
-`postgres` user when this runs as root, since initdb refuses root) and a redis-server, each on
-a free loopback port, and the serving stack (deploy/stack start --demo: nginx, gunicorn with
---workers processes) on them. `--clean DIR` stops and removes what a run left in DIR.
+removes it all at the end, on failure or Ctrl-C too (bench/servers.py): a PostgreSQL cluster
+and a redis-server, each on a free loopback port, and the serving stack (deploy/stack start
+--demo: nginx, gunicorn with --workers processes) on them. `--clean DIR` stops and removes
+what a run left in DIR.
 
 A few threads send a steady load (--rate requests/s in all, kept-alive connections) over place
 pages, nearby pages, search, the places list, the home page and API answers; each request is
@@ -21,7 +21,8 @@ with --max-requests 0 so that a worker is replaced only by a fault). After --war
 2. PostgreSQL is stopped (pg_ctl stop -m fast), left down --pg-down seconds and started again.
    Errors are allowed only in the fault window (from the stop to the server's return); each
    worker that served before the stop must serve again within --recovery seconds of the return,
-   as the same process (CONN_HEALTH_CHECKS reconnects it).
+   as the same process (CONN_HEALTH_CHECKS reconnects it). The load goes on until each has
+   (at least --settle, at most --after seconds).
 3. Redis is killed (SIGKILL), left down --redis-down seconds and started again (empty). No
    request may fail (pages are rendered uncached), an admin login (the form, with its CSRF
    token) must work during the outage, and after Redis returns the pages must be cached again:
@@ -31,145 +32,27 @@ Prints figures per fault; exits 1 on any violation. Durations are options (--hel
 """
 
 import argparse
-import http.client
-import itertools
 import json
 import os
-import random
 import re
 import secrets
 import signal
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from collections import Counter
-from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench")]
 from servers import Cluster, Redis, clean, free_port, python, run, stack  # noqa: E402
+from visitors import HTML_KINDS, Load, log_in, url_mix  # noqa: E402
 
 DATABASE = "guide_faults"
 ADMIN = "fault-admin"
 # gunicorn's access log for this run: who answered which request (grep-able in gunicorn.log).
 ACCESS_FORMAT = "access pid=%(p)s request=%({x-request-id}i)s status=%(s)s"
 ACCESS_LINE = re.compile(r"^access pid=<(\d+)> request=(\d+) status=(\d+)", re.M)
-HTML_KINDS = {"place", "nearby", "search", "list", "home"}
-MIX = [("place", 35), ("nearby", 10), ("search", 10), ("list", 5), ("home", 5)]
-MIX += [("api-place", 15), ("api-nearby", 10), ("api-search", 10)]
-
-
-class Load:
-    """A steady load over the URL mix; one record per request."""
-
-    def __init__(self, base, urls, threads, rate):
-        self.base, self.urls, self.threads, self.rate = urlsplit(base), urls, threads, rate
-        self.records, self.stopping, self.ids = [], threading.Event(), itertools.count(1)
-        self.pool = [threading.Thread(target=self.send, args=(n,)) for n in range(threads)]
-
-    def start(self):
-        self.started = time.monotonic()
-        for thread in self.pool:
-            thread.start()
-
-    def stop(self):
-        self.stopping.set()
-        for thread in self.pool:
-            thread.join()
-
-    def send(self, number):
-        chooser = random.Random(number)
-        kinds, weights = zip(*MIX, strict=True)
-        interval = self.threads / self.rate
-        connection = http.client.HTTPConnection(self.base.hostname, self.base.port, timeout=30)
-        due = time.monotonic()
-        while not self.stopping.is_set():
-            due = max(due + interval, time.monotonic() - interval)
-            time.sleep(max(0.0, due - time.monotonic()))
-            kind = chooser.choices(kinds, weights)[0]
-            path, marker = chooser.choice(self.urls[kind])
-            request, note, status, real = next(self.ids), "", 0, False
-            start = time.monotonic()
-            try:
-                connection.request("GET", path, headers={"X-Request-Id": str(request)})
-                response = connection.getresponse()
-                body, status = response.read(), response.status
-                real = status == 200 and is_real(kind, response, body, marker)
-            except (OSError, http.client.HTTPException) as error:
-                note = type(error).__name__
-                connection.close()
-            end = time.monotonic()
-            self.records.append(
-                {
-                    "request": request,
-                    "kind": kind,
-                    "path": path,
-                    "start": start,
-                    "end": end,
-                    "status": status,
-                    "ok": real,
-                    "note": note,
-                }
-            )
-
-
-def is_real(kind, response, body, marker):
-    """The page or answer asked for, not an error page."""
-    if kind.startswith("api-"):
-        return json.loads(body).get("type") in ("Feature", "FeatureCollection")
-    html = body.decode()
-    return "text/html" in response.headers["Content-Type"] and "<h1" in html and marker in html
-
-
-def url_mix(base):
-    """Paths for each kind of request, from the site's sitemap and its API, with the text that
-    marks each real answer."""
-
-    def get(path):
-        with urllib.request.urlopen(base + path, timeout=30) as response:
-            return response.read().decode()
-
-    locations, places = re.findall(r"<loc>([^<]+)</loc>", get("/sitemap.xml")), []
-    for location in locations:
-        file = urlsplit(location)._replace(scheme="", netloc="").geturl()
-        for page in re.findall(r"<loc>([^<]+)</loc>", get(file)):
-            if re.fullmatch(r"/places/[\w-]+/", urlsplit(page).path):
-                places.append(urlsplit(page).path)
-    assert places, "no place in the sitemap"
-    slugs = [path.split("/")[2] for path in places[:20]]
-    points = [json.loads(get(f"/api/places/{slug}/"))["geometry"]["coordinates"] for slug in slugs]
-    words = sorted({slug.split("-")[0] for slug in slugs})
-    return {
-        "place": [(f"/places/{slug}/", f"/places/{slug}/") for slug in slugs],
-        "nearby": [(f"/places/{slug}/nearby/", f"/places/{slug}/") for slug in slugs],
-        "search": [(f"/search/?q={word}", "<h1") for word in words],
-        "list": [("/places/", "<h1")],
-        "home": [("/", "<h1")],
-        "api-place": [(f"/api/places/{slug}/", "") for slug in slugs],
-        "api-nearby": [(f"/api/nearby/?lat={y}&lon={x}", "") for x, y in points],
-        "api-search": [(f"/api/search/?q={word}", "") for word in words],
-    }
-
-
-def log_in(base, password):
-    """Log in through the admin's login form as a person does; True when the admin opens."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    try:
-        form = opener.open(f"{base}/admin/login/?next=/admin/", timeout=30).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-        fields = {"csrfmiddlewaretoken": token, "username": ADMIN, "password": password}
-        data = urlencode({**fields, "next": "/admin/"}).encode()
-        answer = opener.open(f"{base}/admin/login/?next=/admin/", data=data, timeout=30)
-        return (
-            urlsplit(answer.geturl()).path == "/admin/"
-            and 'id="logout-form"' in answer.read().decode()
-        )
-    except (OSError, AttributeError):
-        return False
 
 
 def overlaps(record, window):
@@ -182,35 +65,51 @@ def timing(records):
     return {"median_ms": round(1000 * times[len(times) // 2]), "max_ms": round(1000 * times[-1])}
 
 
-def restart_postgres(cluster, args):
+def served_by(workers_log):
+    """{request: the pid of the worker that answered it}, from gunicorn's access log."""
+    return {int(r): int(p) for p, r, _ in ACCESS_LINE.findall(workers_log)}
+
+
+def restart_postgres(cluster, load, log, args):
+    """Stop, wait, start; then go on until every worker that served before has served again
+    (and --settle seconds have passed), or --after seconds."""
     down = time.monotonic()
     cluster.stop()
     time.sleep(args.pg_down)
     cluster.start()
     up = time.monotonic()
-    time.sleep(args.after)
+    while time.monotonic() < up + args.after:
+        time.sleep(0.5)
+        worker = served_by(log.read_text(errors="replace"))
+        before = {worker.get(r["request"]) for r in load.records if r["end"] < down}
+        back = {worker.get(r["request"]) for r in load.records if r["ok"] and r["start"] > up}
+        if before - {None} <= back and time.monotonic() > up + args.settle:
+            break
     return down, up
 
 
 def kill_redis(redis, load, args, password):
+    """Kill, log in meanwhile, start again (empty); the login's time beside one just before."""
+    base = load.base.geturl().rstrip("/")
+    started = time.monotonic()
+    login_before = log_in(base, ADMIN, password) and time.monotonic() - started
     before = redis.figures()
     down = time.monotonic()
     redis.kill()
-    login_started = time.monotonic()
-    login = log_in(load.base.geturl().rstrip("/"), password)
-    login_seconds = time.monotonic() - login_started
+    login = log_in(base, ADMIN, password)
+    login_seconds = time.monotonic() - down
     time.sleep(max(0.0, args.redis_down - (time.monotonic() - down)))
     redis.start()
     up = time.monotonic()
     returned = redis.figures()
     time.sleep(args.after_redis)
-    after = redis.figures()
     figures = {
         "login_while_down": login,
         "login_seconds": round(login_seconds, 2),
+        "login_before_seconds": round(login_before, 2),
         "before_kill": before,
         "at_return": returned,
-        "at_end": after,
+        "at_end": redis.figures(),
     }
     return down, up, figures
 
@@ -218,7 +117,7 @@ def kill_redis(redis, load, args, password):
 def analyse(load, windows, workers_log, redis_figures, args):
     """Figures and verdicts from the records, per fault."""
     records, t0 = load.records, load.started
-    worker_of = {int(r): int(p) for p, r, _ in ACCESS_LINE.findall(workers_log)}
+    worker_of = served_by(workers_log)
     for record in records:
         record["worker"] = worker_of.get(record["request"])
     report = {"requests": len(records), "seconds": round(max(r["end"] for r in records) - t0, 1)}
@@ -323,7 +222,8 @@ def print_report(report):
         )
         print(f"   page views in the window: {rd['page_views_timing']}")
         print(
-            f"   admin login while down: {rd['login_while_down']} ({rd['login_seconds']} s); "
+            f"   admin login while down: {rd['login_while_down']} ({rd['login_seconds']} s; "
+            f"{rd['login_before_seconds']} s just before the kill); "
             f"page cache warnings: {rd['cache_unreachable_warnings']} unreachable, "
             f"{rd['cache_back_notices']} back"
         )
@@ -345,7 +245,8 @@ def main():
     parser.add_argument("--rate", type=float, default=60, help="requests/s in all, at most")
     parser.add_argument("--warm", type=float, default=5, help="seconds of load before a fault")
     parser.add_argument("--pg-down", type=float, default=3, help="seconds PostgreSQL stays down")
-    parser.add_argument("--after", type=float, default=12, help="load after PostgreSQL is back")
+    parser.add_argument("--after", type=float, default=12, help="most load after PostgreSQL")
+    parser.add_argument("--settle", type=float, default=3, help="least load after PostgreSQL")
     parser.add_argument("--redis-down", type=float, default=4, help="seconds Redis stays down")
     parser.add_argument("--after-redis", type=float, default=5, help="load after Redis is back")
     parser.add_argument("--recovery", type=float, default=10, help="bound on a worker's return")
@@ -389,24 +290,24 @@ def measure(folder, faults, args):
         cwd=ROOT,
         env=env | {"DJANGO_SUPERUSER_PASSWORD": password, "SECRET_KEY": "faults"},
     )
-    assert log_in(base, password), "the admin login does not work before any fault"
+    assert log_in(base, ADMIN, password), "the admin login does not work before any fault"
     load = Load(base, url_mix(base), args.threads, args.rate)
     print(
         f"PostgreSQL, Redis and the stack with the demo ready in {time.monotonic() - started:.1f} s"
     )
-    windows, redis_figures = {}, {}
+    windows, redis_figures, log = {}, {}, folder / "stack" / "gunicorn.log"
     load.start()
     try:
         for fault in faults:
             time.sleep(args.warm)
             if fault == "postgres":
-                windows["postgres"] = restart_postgres(cluster, args)
+                windows["postgres"] = restart_postgres(cluster, load, log, args)
             else:
                 *windows["redis"], redis_figures = kill_redis(redis, load, args, password)
     finally:
         load.stop()
     time.sleep(0.5)  # the access log's last lines
-    workers_log = (folder / "stack" / "gunicorn.log").read_text(errors="replace")
+    workers_log = log.read_text(errors="replace")
     report = analyse(load, windows, workers_log, redis_figures, args)
     print_report(report)
     if args.json:
