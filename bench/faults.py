@@ -145,7 +145,11 @@ def analyse(load, windows, workers_log, redis_figures, args):
                 if r["worker"] == worker and r["ok"] and r["start"] >= pg[1]
             ]
             recovery[worker] = round(min(again), 2) if again else None
-        statuses = Counter(str(r["status"] or r["note"]) for r in inside if not r["ok"])
+        statuses = Counter(
+            " ".join(str(part) for part in (r["status"], r["note"]) if part)
+            for r in inside
+            if not r["ok"]
+        )
         report["postgres"] = {
             "window": [round(pg[0] - t0, 2), round(pg[1] - t0, 2)],
             "down_seconds": round(pg[1] - pg[0], 2),

@@ -55,6 +55,8 @@ class Load:
                 response = connection.getresponse()
                 body, status = response.read(), response.status
                 real = status == 200 and is_real(kind, response, body, marker)
+                if status == 503 and not response.getheader("Retry-After"):
+                    note = "no Retry-After"
             except (OSError, http.client.HTTPException) as error:
                 note = type(error).__name__
                 connection.close()

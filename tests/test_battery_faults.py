@@ -44,7 +44,8 @@ def test_postgres_restarted_and_redis_killed_under_load_lose_no_request_outside_
 
     assert figures["failed_outside_windows"] == 0, figures["examples_outside"]
     postgres = figures["postgres"]
-    # The database went away, and while it was away every failure was the 503 page or answer.
+    # The database went away, and while it was away every failure was a 503 with Retry-After
+    # (a failure without it would be counted as "503 no Retry-After").
     assert set(postgres["failed_in_window"]) == {"503"}, postgres["failed_in_window"]
     # Each worker came back by itself: the same processes, each within 10 s.
     assert len(postgres["workers_before"]) == 3
