@@ -1,6 +1,6 @@
 """PostgreSQL restarted and Redis killed under load: what the visitors saw (issue #10, items 2, 3).
 
-Run from the repository root (needs nginx: `make nginx`; PostgreSQL 15's server programs and
+Run from the repository root (needs nginx: `make nginx`; PostgreSQL's server programs and
 redis-server, from Debian's packages):
 
     .venv/bin/python bench/faults.py                         # both faults, figures printed

@@ -18,7 +18,12 @@ from pathlib import Path
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's server programs, of the newest major version installed (15 on Debian 12).
+PG_BIN = max(
+    Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+    key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
+    default=Path("/usr/lib/postgresql/15/bin/initdb"),
+).parent
 
 
 def python():

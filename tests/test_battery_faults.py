@@ -1,6 +1,6 @@
 """The reliability battery's items 2 and 3 (docs/reliability.md): bench/faults.py restarts
 PostgreSQL and kills Redis under load, on a cluster, a redis-server and a serving stack of its
-own (needs nginx: `make nginx`; PostgreSQL 15's server programs and redis-server)."""
+own (needs nginx: `make nginx`; PostgreSQL's server programs and redis-server)."""
 
 import json
 import subprocess
