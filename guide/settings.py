@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A page whose database cannot answer is a 503 "try again shortly" (the API's is JSON).
+    "guide.middleware.DatabaseUnavailableMiddleware",
     # Answers to signed-in users and the admin are `private, no-store` (places/cache.py).
     "places.cache.private_unless_public",
     # Last, as django-axes asks: it turns a refused login into the "locked" page.
