@@ -919,6 +919,12 @@ def test_the_documented_bbox_pattern_is_the_one_the_server_reads():
     assert BBOX_PATTERN == api.BBOX.pattern
 
 
+def test_the_documented_slug_pattern_is_the_one_the_server_reads():
+    slug = OPENAPI["components"]["parameters"]["slug"]["schema"]["pattern"]
+
+    assert slug == f"^{api.SLUG.pattern}$"
+
+
 @pytest.mark.django_db
 @hypothesis_settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
