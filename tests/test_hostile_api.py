@@ -19,9 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from places.models import Place, Section
-from tests.data import rename
-from tests.test_api import OPENAPI, png
+from tests.test_api import OPENAPI
 
 # Left out: positive_data_acceptance, which wants every request the schema allows answered
 # 2xx. A description cannot state all the server checks (a bbox's south not above its north,
@@ -60,19 +58,6 @@ def operations():
                 yield pytest.param(path, method, mode, id=f"{operation['operationId']}-{mode}")
 
 
-@pytest.fixture
-def guide(places, make_place):
-    """The places fixture's places, one with everything an answer can hold, one renamed
-    (its old slug answers 301), and a draft."""
-    museum = Place.objects.get(slug="karlag-museum")
-    museum.sections.create(kind=Section.Kind.DESCRIPTION, body="A *museum* [site](https://x.org)")
-    museum.sections.create(kind=Section.Kind.HISTORY, body="Opened in 2001.")
-    museum.photos.create(image=png(), alt_text="The museum", caption="Dolinka", credit="CC0")
-    museum.alternate_names.create(name="Музей памяти жертв репрессий")
-    rename(Place.objects.get(slug="mine-park"), "coal-mine-park")
-    make_place("A draft", status=Place.Status.DRAFT)
-
-
 def in_test_transaction(app):
     """The site's WSGI app without Django's closing of database connections around each
     request: as with the test client, requests read the test's data in its transaction."""
@@ -94,7 +79,7 @@ def in_test_transaction(app):
 
 
 @pytest.mark.parametrize(("path", "method", "mode"), list(operations()))
-def test_generated_requests_get_answers_the_description_allows(guide, path, method, mode):
+def test_generated_requests_get_answers_the_description_allows(rich_places, path, method, mode):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", in_test_transaction(WSGIHandler()))
     operation = schema[path][method.upper()]
     fixed = NEAR_PLACES.get(operation.definition.raw.get("operationId"), [])
