@@ -196,6 +196,7 @@ def test_no_payload_runs_in_any_page_that_shows_it(
     live_server, places_full_of_payloads, contributor
 ):
     public, admin = pages(places_full_of_payloads)
+    assert (len(public), len(admin)) == (22, 26)  # as docs/reliability.md counts them
     session = Client()
     session.force_login(contributor)
     ran, dialogs, injected, shown = [], [], [], set()
