@@ -95,6 +95,8 @@ def test_generated_requests_get_answers_the_description_allows(rich_places, path
         derandomize=True,
         database=None,
         deadline=None,
+        # A request with a fixed slug and nothing else has nothing to send wrong: Schemathesis
+        # filters those out of the invalid ones.
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     @given(case=strategy)
