@@ -27,5 +27,7 @@ if not urlsplit(settings.MEDIA_URL).netloc:
     media = settings.MEDIA_URL.strip("/")
     urlpatterns.append(path(f"{media}/<path:name>", serve_photo, name="media"))
 
-# A server error under /api/ is answered in JSON, elsewhere with templates/500.html.
+# A server error or a request Django refuses (400) under /api/ is answered in JSON, elsewhere
+# with templates/500.html or Django's 400 page.
+handler400 = "places.api.bad_request"
 handler500 = "places.api.server_error"

@@ -106,6 +106,19 @@ def server_error(request):
     return response
 
 
+def bad_request(request, exception):
+    """The site's handler400, for requests Django refuses before or while a view reads them
+    (more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters, a redirect to an address too long
+    to follow): under /api/ a JSON answer like every other there, elsewhere the HTML page."""
+    if not request.path_info.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    response = error(
+        400, "The request cannot be read: too long an address, or too many parameters."
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def not_found(slug):
     return error(404, f"No published place has the slug {slug!r}.")
 

@@ -6,6 +6,7 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -196,6 +197,11 @@ def _page_number(text):
 @cached_page(tags=lambda request, name: [country_tag(name)])
 def country(request, name):
     after = request.GET.get("after", "")
+    # No stored text holds a NUL (models.NO_NUL), and PostgreSQL refuses one in a query.
+    if "\x00" in name:
+        raise Http404("No published place lies in this country.")
+    if "\x00" in after:
+        raise BadRequest("after is a town's slug, which holds no NUL character.")
     towns = Place.objects.towns_of(name, after=after, limit=browse.MAX_VALUES + 1)
     if not towns and not after and not Place.objects.published().filter(country=name).exists():
         raise Http404("No published place lies in this country.")

@@ -172,6 +172,8 @@ def announce(user, place, name, site=""):
             )
             % values
         )
+    # A name holds what was posted or imported, line breaks too; a header cannot.
+    subject = " ".join(subject.split())
     address = to.email
     # robust: the move is committed by then; a mail server's failure must not undo it.
     transaction.on_commit(

@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils.text import slugify
 
-from places.models import Place
-from tests.data import KARLAG
+from places.models import Place, Section
+from tests.data import KARLAG, rename
+from tests.test_api import png
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +53,19 @@ def places(make_place):
     make_place("KarLag Museum", town=town, country="Kazakhstan", **KARLAG)
     make_place("Mine park", 49.70, 72.60, town=town, country="Kazakhstan", category="Park")
     make_place("Far museum", 10.0, 10.0)
+
+
+@pytest.fixture
+def rich_places(places, make_place):
+    """The places fixture's places with all a page or an answer can show: the museum with
+    sections, a photo and another name; the park renamed (its old slug redirects); a draft."""
+    museum = Place.objects.get(slug="karlag-museum")
+    museum.sections.create(kind=Section.Kind.DESCRIPTION, body="A *museum* [site](https://x.org)")
+    museum.sections.create(kind=Section.Kind.HISTORY, body="Opened in 2001.")
+    museum.photos.create(image=png(), alt_text="The museum", caption="Dolinka", credit="CC0")
+    museum.alternate_names.create(name="Музей памяти жертв репрессий")
+    rename(Place.objects.get(slug="mine-park"), "coal-mine-park")
+    make_place("A draft", status=Place.Status.DRAFT)
 
 
 @pytest.fixture

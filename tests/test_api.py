@@ -714,6 +714,30 @@ def test_an_unexpected_error_under_api_is_a_json_500(make_place):
     assert response.json() == {"error": "Something went wrong on the server; it has been logged."}
 
 
+def test_requests_django_refuses_are_a_json_400_under_api(db):
+    # Django refuses them before the API's views can answer; they were its HTML 400 page
+    # (found by tests/test_hostile_urls.py).
+    client = Client(raise_request_exception=False)
+    too_many = "&".join(f"p{i}=1" for i in range(1001))
+
+    for url in [
+        f"/api/nearby/?lat=0&lon=0&{too_many}",
+        # The missing final slash is redirected with the query, here past the longest
+        # address Django redirects to.
+        "/api/places?bbox=0,0,1,1&q=" + "a" * 20_000,
+    ]:
+        response = client.get(url)
+        assert response.status_code == 400, url[:40]
+        assert response["Content-Type"] == "application/json"
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert response.json() == {
+            "error": "The request cannot be read: too long an address, or too many parameters."
+        }
+    page = client.get(f"/places/?{too_many}")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
+
+
 # The OpenAPI description
 
 
@@ -919,6 +943,12 @@ BBOX_PATTERN = OPENAPI["components"]["parameters"]["bbox"]["schema"]["pattern"]
 
 def test_the_documented_bbox_pattern_is_the_one_the_server_reads():
     assert BBOX_PATTERN == api.BBOX.pattern
+
+
+def test_the_documented_slug_pattern_is_the_one_the_server_reads():
+    slug = OPENAPI["components"]["parameters"]["slug"]["schema"]["pattern"]
+
+    assert slug == f"^{api.SLUG.pattern}$"
 
 
 @pytest.mark.django_db

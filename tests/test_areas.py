@@ -3,6 +3,8 @@ it, a country's towns, and a town's short name in running text."""
 
 import re
 
+from django.test import Client
+
 from places.models import Place
 from tests.pages import h1_count, nearby_items, text
 
@@ -183,6 +185,18 @@ def test_a_country_without_published_places_is_404(client, make_place):
 
     assert client.get("/countries/Atlantis/").status_code == 404
     assert client.get("/countries/Nowhere/").status_code == 404
+
+
+def test_a_nul_character_in_a_country_address_is_refused_not_a_server_error(make_place):
+    # PostgreSQL refuses a NUL in a query: sent on, it was a server error (found by
+    # tests/test_hostile_urls.py).
+    make_place("KarLag Museum", country="Kazakhstan")
+    client = Client(raise_request_exception=False)
+
+    assert client.get("/countries/%00/").status_code == 404
+    assert client.get("/countries/Kazakh%00stan/").status_code == 404
+    assert client.get("/countries/Kazakhstan/?after=%00").status_code == 400
+    assert client.get("/countries/Kazakhstan/?after=a").status_code == 200
 
 
 def test_places_near_a_town_are_counted_and_filtered_by_category_nearest_first(

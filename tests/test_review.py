@@ -228,6 +228,20 @@ def test_editor_publishes_a_place_in_review_and_its_contributor_is_told(
     assert "http://testserver/places/museum-in-review/" in email.body
 
 
+def test_a_name_with_line_breaks_is_announced_on_one_subject_line(
+    editor_client, in_review, django_capture_on_commit_callbacks
+):
+    # No form field writes one, but a crafted post or an import can; the email's subject
+    # (a header) refused it, and the contributor was never told (tests/test_browser_xss.py).
+    Place.objects.filter(pk=in_review.pk).update(name="Museum\n\nin\r\nreview")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        press(editor_client, in_review, "_publish")
+
+    [email] = mail.outbox
+    assert email.subject == "Published: Museum in review"
+
+
 def test_editor_rejects_with_a_reason_the_contributor_reads_on_the_form_and_by_email(
     editor_client, contributor_client, in_review, django_capture_on_commit_callbacks
 ):
