@@ -6,6 +6,7 @@ Both sites run as production does (deploy/stack: gunicorn behind nginx, DEBUG of
 suite's database server: a new PostgreSQL database beside the tests' one, or an SQLite file.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -17,10 +18,9 @@ from urllib.parse import urljoin, urlsplit
 import psycopg
 import pytest
 
-from tests.processes import ROOT
+from places.models import Place
+from tests.processes import ROOT, environment
 from tests.test_stack import STACK, get, new_folder, stack_environment
-
-pytestmark = pytest.mark.stack  # deploy/stack needs Debian's nginx (make nginx)
 
 DEPLOY_DOCS = ROOT / "docs" / "deploy.md"
 # One name for the site, whichever stack answers: API answers hold absolute URLs.
@@ -136,10 +136,12 @@ def create_empty_database(url):
 
 
 def drop_database(url):
+    """Drop a database this module made (never the suite's own)."""
     if url.startswith("postgres"):
         server = urlsplit(url)._replace(path="/postgres").geturl()
+        name = urlsplit(url).path.strip("/")
+        assert "_stack_" in name or name.endswith("_restored"), name
         with psycopg.connect(server, autocommit=True) as connection:
-            name = urlsplit(url).path.strip("/")
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -149,6 +151,7 @@ def files(folder):
     }
 
 
+@pytest.mark.stack  # deploy/stack needs Debian's nginx (make nginx)
 def test_a_backup_restored_into_an_empty_database_and_media_folder_answers_byte_for_byte():
     source, restored, backups = new_folder(), new_folder(), new_folder()
     source_env, restored_env = stack_environment(source), stack_environment(restored)
@@ -208,4 +211,87 @@ def report(answers, photos, sizes, times):
         + "; "
         + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in times.items())
         + "\n"
+    )
+
+
+# A contributor saving places one after another, each with its section in one transaction,
+# until the file STOP names appears; it prints how many it saved.
+WRITER = """
+import itertools, os, pathlib
+from django.db import transaction
+from places.models import Place, Section
+for n in itertools.count():
+    if pathlib.Path(os.environ["STOP"]).exists():
+        break
+    with transaction.atomic():
+        place = Place.objects.create(
+            name=f"Written {n}", slug=f"written-{n}", category="Museum",
+            latitude=49.5, longitude=72.5, status="published",
+        )
+        Section.objects.create(place=place, kind=1, body=f"The section of place {n}.")
+print(n)
+"""
+# What the restored database holds of the writer's work.
+WRITTEN = """
+import json
+from places.models import Place
+written = Place.objects.filter(slug__startswith="written-")
+print(json.dumps({
+    "numbers": sorted(int(slug.split("-")[1]) for slug in written.values_list("slug", flat=True)),
+    "without_section": written.filter(sections=None).count(),
+    "without_search_names": written.filter(search_names=None).count(),
+}))
+"""
+
+
+def written_count():
+    return Place.objects.filter(slug__startswith="written-").count()
+
+
+def test_a_backup_taken_while_the_site_writes_restores_every_transaction_whole(
+    transactional_db, tmp_path
+):
+    env = {**environment(), "DJANGO_SETTINGS_MODULE": "guide.settings"}
+    env |= {"SECRET_KEY": "backup-round-trip", "ENV_FILE": "", "MEDIA_ROOT": str(tmp_path)}
+    env["STOP"] = str(tmp_path / "stop")
+    writer = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", WRITER],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    restored = {**env, "DATABASE_URL": None}  # made once the backup is
+    try:
+        deadline = time.monotonic() + 60
+        while written_count() < 20:
+            assert writer.poll() is None and time.monotonic() < deadline, writer.stderr.read()
+            time.sleep(0.1)
+        saved_before = written_count()
+        manage(env, "backup", tmp_path / "backup")
+        saved_after = written_count()
+        (tmp_path / "stop").touch()
+        out, err = writer.communicate(timeout=60)
+        assert writer.returncode == 0, err  # never "database is locked"
+        assert int(out.split()[-1]) >= saved_after > saved_before  # it wrote all along
+
+        url = env["DATABASE_URL"]
+        if url.startswith("postgres"):
+            restored["DATABASE_URL"] = f"{url}_restored"
+        else:
+            restored["DATABASE_URL"] = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        create_empty_database(restored["DATABASE_URL"])
+        manage(restored | {"MEDIA_ROOT": str(tmp_path / "media")}, "restore", tmp_path / "backup")
+        shell = [sys.executable, "manage.py", "shell", "--no-imports", "-c", WRITTEN]
+        found = json.loads(run(shell, restored))
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+        if restored["DATABASE_URL"]:
+            drop_database(restored["DATABASE_URL"])
+    # A snapshot: the places saved before some moment, each whole.
+    assert saved_before <= len(found["numbers"]) <= saved_after
+    assert found["numbers"] == list(range(len(found["numbers"])))
+    assert found["without_section"] == found["without_search_names"] == 0
+    sys.stderr.write(
+        f"\nbackup while writing: {saved_before} places saved when it began, {saved_after} when "
+        f"it ended, {len(found['numbers'])} restored, each whole\n"
     )
