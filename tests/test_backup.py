@@ -295,3 +295,28 @@ def test_a_backup_taken_while_the_site_writes_restores_every_transaction_whole(
         f"\nbackup while writing: {saved_before} places saved when it began, {saved_after} when "
         f"it ended, {len(found['numbers'])} restored, each whole\n"
     )
+
+
+def test_restore_refuses_a_database_with_tables_or_photos_in_media_and_backup_a_used_folder(
+    transactional_db, tmp_path
+):
+    env = {**environment(), "DJANGO_SETTINGS_MODULE": "guide.settings", "ENV_FILE": ""}
+    env |= {"SECRET_KEY": "backup-round-trip", "MEDIA_ROOT": str(tmp_path / "media")}
+    command = [sys.executable, "manage.py"]
+    manage(env, "backup", tmp_path / "backup")
+
+    # The suite's database has tables: nothing is written into it.
+    done = subprocess.run([*command, "restore", tmp_path / "backup"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1 and "restore into an empty database" in done.stderr
+
+    (tmp_path / "media" / "photos").mkdir(parents=True)
+    (tmp_path / "media" / "photos" / "kept.jpg").write_bytes(b"a photo")
+    done = subprocess.run([*command, "restore", tmp_path / "backup"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1 and "is not empty: restore into an empty folder" in done.stderr
+    assert (tmp_path / "media" / "photos" / "kept.jpg").read_bytes() == b"a photo"
+
+    done = subprocess.run([*command, "backup", tmp_path / "backup"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1 and "back up into a new folder" in done.stderr

@@ -9,6 +9,7 @@ import importlib
 import io
 import json
 import math
+import sys
 
 import markdown
 import nh3
@@ -142,6 +143,10 @@ def test_every_migration_reverses_and_applies_again(migrating, places):
     assert schema_differences([]) == []
     migrate("places")
     assert schema_differences(today.get_app_config("places").get_models()) == []
+    sys.stderr.write(
+        f"\nmigrations: {len(names)} reversed and applied again ({len(steps) + 2} steps, the "
+        f"schema checked after each), {len(kept)} places kept\n"
+    )
 
 
 def first_release_cell(latitude, longitude):
@@ -305,6 +310,9 @@ def test_a_first_release_database_upgrades_to_todays_schema_with_nothing_lost(
     form = client.get(f"/admin/places/place/{Place.objects.get(slug='park-dolinki').pk}/change/")
     assert form.status_code == 200
     assert 'name="alternate_names-TOTAL_FORMS"' in form.content.decode()
+    carried = ", ".join(f"{len(kept)} {model}" for model, kept in before.items())
+    sys.stderr.write(f"\nfirst release upgraded: {carried}, 1 photo file, 1 login; {len(keys)} "
+                     f"search keys made\n")  # fmt: skip
 
 
 def assert_contributors_have_todays_permissions():
