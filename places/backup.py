@@ -83,7 +83,20 @@ def restore(folder: Path, database: str = "default") -> None:
         raise BackupError(f"no restore for {db.vendor} databases")
     media.mkdir(parents=True, exist_ok=True)
     with tarfile.open(existing(folder / MEDIA), "r:gz") as tar:
-        tar.extractall(media, filter="data")  # no absolute names, no links out of it
+        unpack(tar, media)
+
+
+def unpack(tar: tarfile.TarFile, folder: Path) -> None:
+    """Only files and folders, and only inside `folder` (Python's "data" filter, or the same
+    checks where Python predates it: Debian 12 ships 3.11.2)."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(folder, filter="data")
+        return
+    for member in tar.getmembers():
+        inside = (folder / member.name).resolve().is_relative_to(folder.resolve())
+        if not (member.isfile() or member.isdir()) or not inside:
+            raise BackupError(f"{member.name} in the media archive: not a file of MEDIA_ROOT")
+    tar.extractall(folder)
 
 
 def copy_sqlite(source, target) -> None:

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from collections import deque
 from urllib.parse import urljoin, urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import psycopg
 import pytest
 
+from places.backup import BackupError, unpack
 from places.models import Place
 from tests.processes import ROOT, environment
 from tests.test_stack import STACK, get, new_folder, stack_environment
@@ -234,6 +236,7 @@ print(n)
 # What the restored database holds of the writer's work.
 WRITTEN = """
 import json
+from places.backup import BackupError, unpack
 from places.models import Place
 written = Place.objects.filter(slug__startswith="written-")
 print(json.dumps({
@@ -320,3 +323,26 @@ def test_restore_refuses_a_database_with_tables_or_photos_in_media_and_backup_a_
     done = subprocess.run([*command, "backup", tmp_path / "backup"], cwd=ROOT, env=env,
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 1 and "back up into a new folder" in done.stderr
+
+
+@pytest.mark.parametrize("python", ["with the data filter", "without it (Debian 12)"])
+def test_a_media_archive_unpacks_only_files_inside_media_root(python, tmp_path, monkeypatch):
+    if python.startswith("without"):
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    good, evil = tmp_path / "good.tar.gz", tmp_path / "evil.tar.gz"
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"a photo")
+    with tarfile.open(good, "w:gz") as tar:
+        tar.add(photo, arcname="photos/2026/11/photo.jpg")
+    with tarfile.open(evil, "w:gz") as tar:
+        tar.add(photo, arcname="../outside.jpg")
+    media = tmp_path / "media"
+    with tarfile.open(good) as tar:
+        unpack(tar, media)
+    assert (media / "photos" / "2026" / "11" / "photo.jpg").read_bytes() == b"a photo"
+    with (
+        tarfile.open(evil) as tar,
+        pytest.raises((BackupError, getattr(tarfile, "FilterError", BackupError))),
+    ):
+        unpack(tar, media)
+    assert not (tmp_path / "outside.jpg").exists()
