@@ -139,7 +139,8 @@ def test_an_edit_saved_while_geonames_imports_is_not_overwritten(db, kazakh_citi
         town.name, town.status = "Шахтинск", Place.Status.DRAFT
         town.save()
 
-        write_plan(plan)
+        with plan.writing():
+            write_plan(plan)
 
     town.refresh_from_db()
     assert (town.name, town.status) == ("Шахтинск", Place.Status.DRAFT)

@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from places import cache, images
 from places.exchange import sql
-from places.exchange.plan import NO_TEXTS, STAGED, STAGED_SECTIONS, Plan
+from places.exchange.plan import NO_TEXTS, STAGED, STAGED_KEYS, STAGED_SECTIONS, Plan
 from places.exchange.records import PLACE_COLUMNS, ExchangeError
 from places.models import (
+    CANDIDATE_FIELDS,
     AlternateName,
     Photo,
     Place,
@@ -38,10 +39,10 @@ Progress = Callable[[str, int, int], None]
 
 
 def write_plan(plan: Plan, progress: Progress | None = None) -> None:
-    """Write a checked plan without errors, inside its `with` block (its transaction)."""
+    """Write a checked plan without errors, inside its `writing()` block (its transaction)."""
     if plan.errors:
         raise ExchangeError("a plan with errors cannot be written")
-    assert connection.in_atomic_block, "write_plan runs inside the plan's `with` block"
+    assert connection.in_atomic_block, "write_plan runs inside the plan's `writing()` block"
     total = plan.creates + plan.updates
     now = Place._meta.get_field("updated").get_db_prep_save(timezone.now(), connection)
     first_import = _is_first_import(plan)
@@ -77,29 +78,43 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
 
 
 def _write_search_names(total: int) -> None:
-    """The search keys of the places written, made again from their names as written (the
-    guide's kept name and the source's added alternate names included), page by page from
-    the staged rows: a page's published places and their alternate names in two joins, then
-    write_search_names's DELETE and executemany. The keys of new places are not looked up:
-    they have none."""
+    """The search keys of the places written. A new place's were made before the writing
+    (Plan.writing) and are copied in one statement, in key order (the index's). An updated
+    place's are made again from its names as written (the guide's kept name and the source's
+    added alternate names included), page by page from the staged rows: a page's published
+    places and their alternate names in two joins, then write_search_names's DELETE and
+    executemany."""
     place, alternate = sql.table(Place), sql.table(AlternateName)
+    columns = ", ".join(sql.column(SearchName, name) for name in CANDIDATE_FIELDS)
+    sql.execute(
+        f"INSERT INTO {sql.table(SearchName)} ({columns}) SELECT s.pk, k.key, k.word,"
+        f" k.importance, k.name, k.alternate FROM {STAGED_KEYS} k JOIN {STAGED} s ON s.n = k.n"
+        " ORDER BY k.key"
+    )
     published = Place.Status.PUBLISHED.value
     for start in range(1, total + 1, PAGE_SIZE):
         page = _page(start)
-        staged = sql.rows(f"SELECT pk, old_slug FROM {STAGED} WHERE n >= %s AND n < %s", page)
-        ids = [pk for pk, _ in staged]
-        new = {pk for pk, old_slug in staged if old_slug is None}
+        ids = [
+            pk
+            for (pk,) in sql.rows(
+                f"SELECT pk FROM {STAGED} WHERE n >= %s AND n < %s AND old_slug IS NOT NULL",
+                page,
+            )
+        ]
+        if not ids:
+            continue
         places = sql.rows(
             f"SELECT p.id, p.name, p.short_name, p.kind, p.population FROM {STAGED} s"
-            f" JOIN {place} p ON p.id = s.pk WHERE s.n >= %s AND s.n < %s AND p.status = %s",
+            f" JOIN {place} p ON p.id = s.pk WHERE s.n >= %s AND s.n < %s"
+            " AND s.old_slug IS NOT NULL AND p.status = %s",
             [*page, published],
         )
         alternates = sql.rows(
             f"SELECT a.place_id, a.name FROM {STAGED} s JOIN {alternate} a"
-            f" ON a.place_id = s.pk WHERE s.n >= %s AND s.n < %s",
+            f" ON a.place_id = s.pk WHERE s.n >= %s AND s.n < %s AND s.old_slug IS NOT NULL",
             page,
         )
-        write_search_names(ids, places, alternates, new)
+        write_search_names(ids, places, alternates)
 
 
 def _is_first_import(plan: Plan) -> bool:

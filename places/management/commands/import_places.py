@@ -65,9 +65,10 @@ class Command(BaseCommand):
                 if options["dry_run"]:
                     plan.discard()
                 else:
-                    write_plan(plan, progress=self.show_progress)
-                    # One row for the run; each place's version waits for its first edit.
-                    history.record_import(source, plan.creates, plan.updates)
+                    with plan.writing():
+                        write_plan(plan, progress=self.show_progress)
+                        # One row for the run; each place's version waits for its first edit.
+                        history.record_import(source, plan.creates, plan.updates)
                     self.stderr.write("", style_func=str)
         except ExchangeError as error:
             raise CommandError(f"{source}: {error}. Nothing was written.") from None
