@@ -64,6 +64,7 @@ class Run:
         self.errors: list[str] = []
         self.saves: list[tuple[int, str, float]] = []  # place id, subtitle, seconds
         self.reads: list[float] = []
+        self.slowest: list[tuple[float, str, float]] = []  # seconds, path, when it began
         self.longest_hold = 0.0
         self.importing = True
 
@@ -190,7 +191,7 @@ def contributor(run, base, number, place_id):
                 run.saves.append((place_id, subtitle, seconds))
             saved += 1
         else:
-            problem = re.search(r'class="errornote">([^<]*)|class="errorlist[^>]*><li>([^<]*)', page)
+            problem = re.search(r'class="(?:errornote|errorlist)[^>]*>(?:<li>)?([^<]*)', page)
             run.error(
                 f"contributor {number}: save {saved} answered {status}"
                 f" {problem.group(0) if problem else page[:200]!r}"
@@ -214,8 +215,10 @@ def visitor(run, base, slugs, seed):
         except OSError as error:
             run.error(f"visitor: GET {path} failed: {error}")
             continue
+        seconds = time.monotonic() - started
         with run.lock:
-            run.reads.append(time.monotonic() - started)
+            run.reads.append(seconds)
+            run.slowest = sorted([*run.slowest, (seconds, path, started)], reverse=True)[:3]
         if status != 200 or LOCKED in page:
             run.error(f"visitor: GET {path} answered {status}")
 
@@ -298,7 +301,7 @@ def check_database(run, database, places, place_ids):
         if row is None or row[:4] != expected or row[4:] != ("Kazakhstan", "published"):
             wrong += 1
     if len(stored) != places or wrong:
-        run.error(f"import: {len(stored):,} of {places:,} places stored, {wrong:,} missing or wrong")
+        run.error(f"import: {len(stored):,} of {places:,} places stored, {wrong:,} wrong or lost")
     (without_keys,) = db.execute(
         "SELECT COUNT(*) FROM places_place p WHERE external_id LIKE 'bench:%' AND NOT EXISTS"
         " (SELECT 1 FROM places_searchname s WHERE s.place_id = p.id)"
@@ -401,19 +404,21 @@ def main():
                 run.error(f"gunicorn: {line}")
         check_database(run, database, args.places, place_ids)
 
-    latencies = [seconds for _, _, seconds in run.saves]
+    latencies = [seconds for _, _, seconds in run.saves] or [0]
     say(
         f"  import: {args.places:,} places in {import_seconds:.1f} s"
         f" ({args.places / import_seconds:,.0f} /s; its own line: {importer.stdout.strip()})"
     )
     say(
-        f"  saves:  {len(run.saves):,} answered, median {statistics.median(latencies or [0]):.2f} s,"
-        f" max {max(latencies, default=0):.2f} s"
+        f"  saves:  {len(run.saves):,} answered, median {statistics.median(latencies):.2f} s,"
+        f" max {max(latencies):.2f} s"
     )
     say(
         f"  reads:  {len(run.reads):,}, median {statistics.median(run.reads or [0]) * 1000:.0f} ms,"
         f" p99 {percentile(run.reads, 0.99) * 1000:.0f} ms, max {max(run.reads, default=0):.2f} s"
     )
+    for seconds, path, began in run.slowest:
+        say(f"    {seconds:.2f} s: {path}, begun {began - started:+.1f} s after the import")
     say(f"  longest time the write lock was never free: {run.longest_hold:.1f} s")
     say(f"  errors: {len(run.errors)} ('{LOCKED}': {sum(LOCKED in e for e in run.errors)})")
     for line in run.errors[:30]:
