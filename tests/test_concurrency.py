@@ -8,6 +8,10 @@ import time
 import pytest
 from django.db import connection
 
+from places.exchange.csv import CsvReader
+from places.exchange.plan import Plan
+from places.exchange.records import ExchangeError
+from places.exchange.write import write_plan
 from places.models import Place
 from tests.processes import environment, start_manage
 from tests.test_admin import current_form
@@ -116,3 +120,36 @@ def test_a_contributor_saves_while_an_import_checks_its_file(
     assert importer.returncode == 0, err
     assert Place.objects.filter(category="Generated").count() == IMPORTED
     assert Place.objects.get(pk=place.pk).name == "Saved while the import checks"
+
+
+@pytest.mark.parametrize("change", ["deleted", "renamed", "town deleted"])
+def test_an_import_is_refused_whole_when_what_it_checked_changes_before_it_writes(
+    make_place, tmp_path, change
+):
+    """Checking and writing are two transactions on SQLite: a place the file updates that is
+    deleted or given another slug in between, or a town it names that is deleted, refuses
+    the whole file instead of writing it wrong."""
+    town = make_place("Town", kind=Place.Kind.AREA, category="City")
+    make_place("Updated", 1.0, 1.0)
+    path = tmp_path / "places.csv"
+    path.write_text(
+        "name,slug,latitude,longitude,category,town\n"
+        "Updated,updated,2.0,2.0,Museum,\n"
+        "New,new,3.0,3.0,Museum,town\n",
+        encoding="utf-8",
+    )
+    with Plan() as plan:
+        plan.check(CsvReader(path))
+        assert plan.errors == []
+        if change == "deleted":
+            Place.objects.filter(slug="updated").delete()
+        elif change == "renamed":
+            Place.objects.filter(slug="updated").update(slug="moved")
+        else:
+            town.delete()
+        with pytest.raises(ExchangeError, match="changed while the file was checked"):
+            with plan.writing():
+                write_plan(plan)
+
+    assert not Place.objects.filter(slug="new").exists()
+    assert not Place.objects.filter(latitude=2.0).exists()
