@@ -4,16 +4,10 @@ visitors read, through gunicorn; prints figures and exits 1 on any error or anyt
 Not a test by itself (tests/test_battery_sqlite.py runs it). From the repository root:
     .venv/bin/python bench/sqlite_writers.py [--places 200000] [--contributors 3] [--visitors 2]
 
-In a temporary folder: a new SQLite database (migrated, with the demo places and one account
-in the Contributors group per contributor), a CSV of generated places (bench/import_speed.py's),
-and gunicorn with 2 workers on that database (DEBUG off, as in production). Once everyone is
-logged in, `manage.py import_places` runs in its own process while each contributor saves its
-own demo place again and again through the admin's change form (a real form post, with its
-CSRF token, that changes the subtitle) and visitors read place pages, search and the API.
-Every "database is locked", answer other than the expected one (a 5xx among them), failed save
-or traceback in a log counts as an error; afterwards the database must hold every imported
-place with its values and search keys, the import's history row, and every save that was
-answered with a redirect, with its value and its history version.
+A SQLite file of its own (migrated, the demo, an account per contributor), gunicorn with 2
+workers on it, and `manage.py import_places` of a generated CSV while each contributor saves
+its demo place through the admin's change form and visitors read place pages, search and the
+API. What counts as an error, and what must be in the database after: docs/reliability.md.
 """
 
 import argparse
@@ -34,9 +28,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from import_speed import generated_places, write_csv
+from import_speed import ROOT, generated_places, write_csv
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.processes import free_port
+
 PASSWORD = "a long passphrase"
 LOCKED = "database is locked"
 SEARCHES = ["karlag", "park", "museum", "stone", "river", "шахт", "green", "tower"]
@@ -52,8 +48,7 @@ for number, place in enumerate(Place.objects.filter(kind="sight").order_by("slug
 
 
 def say(line=""):
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    print(line, flush=True)
 
 
 class Run:
@@ -201,14 +196,9 @@ def contributor(run, base, number, place_id):
 def visitor(run, base, slugs, seed):
     client, rng = Client(base), random.Random(seed)
     while run.importing:
-        path = rng.choice(
-            [
-                f"/places/{rng.choice(slugs)}/",
-                f"/search/?q={urllib.parse.quote(rng.choice(SEARCHES))}",
-                f"/api/places/{rng.choice(slugs)}/",
-                f"/api/search/?q={urllib.parse.quote(rng.choice(SEARCHES))}",
-            ]
-        )
+        slug, text = rng.choice(slugs), urllib.parse.quote(rng.choice(SEARCHES))
+        paths = [f"/places/{slug}/", f"/search/?q={text}", f"/api/places/{slug}/"]
+        path = rng.choice([*paths, f"/api/search/?q={text}"])
         started = time.monotonic()
         try:
             status, page, _ = client.request(path)
@@ -248,14 +238,6 @@ def manage(env, *arguments):
     if result.returncode:
         sys.exit(f"manage.py {' '.join(arguments)} failed:\n{result.stderr}")
     return result.stdout
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_gunicorn(env, log):
