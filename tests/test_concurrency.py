@@ -11,7 +11,7 @@ from django.db import connection
 from places.exchange.csv import CsvReader
 from places.exchange.plan import Plan
 from places.exchange.records import ExchangeError
-from places.exchange.write import write_plan
+from places.exchange.write import write_plan, writing
 from places.models import Place
 from tests.processes import environment, start_manage
 from tests.test_admin import current_form
@@ -148,7 +148,7 @@ def test_an_import_is_refused_whole_when_what_it_checked_changes_before_it_write
         else:
             town.delete()
         with pytest.raises(ExchangeError, match="changed while the file was checked"):
-            with plan.writing():
+            with writing():
                 write_plan(plan)
 
     assert not Place.objects.filter(slug="new").exists()

@@ -6,14 +6,14 @@ ranges) and staged: one row of a temporary table holding the place as it will be
 holds a batch of records and the problems found, never the file. Then SQL over the staged rows
 checks them against each other and the database: repeated ids and slugs, which places exist
 already (by external id, or by slug for places without one), slugs made from names, towns
-(Place.clean's rule). `write.write_plan` writes from the staged rows in `Plan.writing()`.
+(Place.clean's rule). `write.write_plan` writes from the staged rows in `write.writing()`.
 
 On SQLite, whose writers take turns, the checking takes no write lock: it reads the database
 and writes only the temporary tables (a DEFERRED transaction, as the connection's temporary
 schema is its own), so contributors save and other imports write meanwhile. Only the writing
 holds the lock (an IMMEDIATE transaction), with everything it can be spared done before it:
 the search keys of new places, for one. Whatever changed in between that the writing would
-get wrong refuses the import whole (`_check_unchanged`, the database's unique and foreign
+get wrong refuses the import whole (`write.writing`, the database's unique and foreign
 keys), as on PostgreSQL, where both run in one transaction at READ COMMITTED.
 """
 
@@ -27,9 +27,8 @@ from django.db import connection, transaction
 
 from places.exchange import sql
 from places.exchange.checks import check_record
-from places.exchange.records import PLACE_COLUMNS, ExchangeError, PlaceRecord
-from places.folding import keys_of
-from places.models import Place, search_importance, stored_section
+from places.exchange.records import PLACE_COLUMNS, PlaceRecord
+from places.models import Place, stored_section
 from places.transliteration import ascii_slug, unique_slug
 
 BATCH_SIZE = 2000
@@ -39,8 +38,7 @@ STAGED = "places_import_staged"
 STAGED_SECTIONS = "places_import_sections"
 # The slugs made from names, until they are copied into the staged rows.
 MADE_SLUGS = "places_import_slugs"
-# The search keys of the new places, made before the writing: SearchName's columns, with the
-# staged row's number for the place's id.
+# The search keys of the new places, made before the writing (places/exchange/search_keys.py).
 STAGED_KEYS = "places_import_keys"
 # The staged alternate names and photos of a place that has none.
 NO_TEXTS = '{"alternate_names": [], "photos": []}'
@@ -66,7 +64,7 @@ FROM_FILE = UpdatePolicy(columns=PLACE_COLUMNS, replaces_names=True)
 
 
 class Plan:
-    """An import being checked, then written (a context manager; the writing in `writing()`).
+    """An import being checked, then written (a context manager; see write.writing).
 
     After `check`: `errors` (one line per bad record, in file order), `creates`, `updates`.
     """
@@ -122,17 +120,6 @@ class Plan:
             transaction.set_rollback(True)  # a dry run; the staged table goes with it
         return self._atomic.__exit__(*exc_info)
 
-    @contextmanager
-    def writing(self):
-        """The transaction the plan is written in (with `write.write_plan`), after the search
-        keys of its new places are made; it refuses the plan when the database changed since
-        it was checked in a way the writing would get wrong (ExchangeError)."""
-        with _reading():
-            self._stage_search_keys()
-        with transaction.atomic():
-            self._check_unchanged()
-            yield
-
     def discard(self):
         """Write nothing: what was staged is rolled back on leaving the `with` block."""
         self._discard = True
@@ -141,7 +128,7 @@ class Plan:
         self, records: Iterable[PlaceRecord], progress: Callable[[int], None] | None = None
     ) -> None:
         """Stage and check every record; ExchangeError from the reader stops it all."""
-        with _reading():
+        with reading():
             self._check(records, progress)
 
     def _check(self, records, progress) -> None:
@@ -342,62 +329,9 @@ class Plan:
             except ValidationError as error:
                 self._problem(n, where, f"town: {' '.join(error.messages)}")
 
-    # --- Before the writing ----------------------------------------------------------------
-
-    def _stage_search_keys(self) -> None:
-        """The search keys of the new published places, as write_search_names makes them:
-        folding every name is the slowest part of writing a large import, and a new place's
-        keys depend on the file alone (its name, short name, kind, population and the
-        alternate names it gives)."""
-        sql.execute(
-            f"CREATE TEMPORARY TABLE {STAGED_KEYS} (n INTEGER NOT NULL, key TEXT, word INTEGER,"
-            " importance BIGINT, name TEXT, alternate BOOLEAN)"
-        )
-        last = 0
-        while True:
-            page = sql.rows(
-                f"SELECT n, name, short_name, kind, population, texts FROM {STAGED}"
-                " WHERE pk IS NULL AND status = %s AND n > %s ORDER BY n LIMIT %s",
-                [Place.Status.PUBLISHED.value, last, BATCH_SIZE],
-            )
-            if not page:
-                break
-            last = page[-1][0]
-            keys = []
-            for n, name, short_name, kind, population, texts in page:
-                given = NO_TEXTS_GIVEN if texts == NO_TEXTS else json.loads(texts)
-                alternates = {other for other in given["alternate_names"] or () if other != name}
-                importance = search_importance(kind, population)
-                keys.extend(
-                    (n, key, word, importance, text, alternate)
-                    for word, key, text, alternate in keys_of([name, short_name], alternates)
-                )
-            sql.insert(STAGED_KEYS, ["n", "key", "word", "importance", "name", "alternate"], keys)
-
-    def _check_unchanged(self) -> None:
-        """Refuse the plan when a place it updates was deleted or given another slug, or a town
-        it names left the database, since it was checked (slugs and external ids taken
-        meanwhile are refused by the unique indexes)."""
-        place = Place._meta.db_table
-        changed = sql.rows(
-            f"SELECT s.place_where FROM {STAGED} s LEFT JOIN {place} p ON p.id = s.pk"
-            " WHERE s.pk IS NOT NULL AND (p.id IS NULL OR p.slug <> s.old_slug)"
-            f" UNION ALL SELECT s.place_where FROM {STAGED} s WHERE s.town <> ''"
-            f" AND NOT EXISTS (SELECT 1 FROM {place} p WHERE p.slug = s.town)"
-            f" AND NOT EXISTS (SELECT 1 FROM {STAGED} f WHERE f.slug = s.town) LIMIT 5"
-        )
-        if changed:
-            raise ExchangeError(
-                f"the places of {', '.join(where for (where,) in changed)} changed while the "
-                "file was checked; run it again"
-            )
-
-
-NO_TEXTS_GIVEN = json.loads(NO_TEXTS)
-
 
 @contextmanager
-def _reading():
+def reading():
     """On SQLite, a transaction that takes no write lock (DEFERRED): it may read the database
     and write the connection's temporary tables, never the database. Elsewhere, nothing more
     than the plan's transaction."""
