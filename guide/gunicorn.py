@@ -27,10 +27,14 @@ if ENV_FILE:
 
 # Where nginx sends requests: a loopback port, or unix:/run/guide/gunicorn.sock.
 bind = env.str("GUNICORN_BIND", default="127.0.0.1:8000")
-# Synchronous workers, each one request at a time: nginx buffers slow clients for them.
-# Two or three per core; WEB_CONCURRENCY is the name platforms and gunicorn itself use.
+# Worker processes, two or three per core (WEB_CONCURRENCY is the name platforms and gunicorn
+# itself use), each with threads (gthread; nginx buffers slow clients for them): a request
+# that waits for a database lock (on SQLite, a save while an import writes, up to
+# SQLITE_TIMEOUT) holds up its thread only, not the pages its worker serves meanwhile
+# (docs/reliability.md, item 5).
 workers = env.int("WEB_CONCURRENCY", default=3)
-# A request taking longer than this is killed and its worker replaced.
+threads = env.int("GUNICORN_THREADS", default=4)
+# A worker silent for longer than this (its main loop stuck) is killed and replaced.
 timeout = env.int("GUNICORN_TIMEOUT", default=30)
 # Workers are replaced now and then (staggered), which bounds whatever memory a process leaks.
 max_requests = 2000

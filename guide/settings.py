@@ -105,7 +105,10 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
         # Transactions take the write lock when they begin, so a writer queues for it
         # (waiting up to `timeout` seconds) instead of failing when a read turns into a write.
         transaction_mode="IMMEDIATE",
-        timeout=env.float("SQLITE_TIMEOUT", default=30.0),
+        # Longer than an import's writing holds the lock (up to 42 s for 200,000 places on a busy
+        # two-core machine, docs/reliability.md item 5), shorter than nginx waits for an
+        # answer (proxy_read_timeout 60 s).
+        timeout=env.float("SQLITE_TIMEOUT", default=50.0),
     )
 
 # Whole pages, in each process's own memory (up to 5,000 pages, about 100 MB). Edits show in

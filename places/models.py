@@ -591,13 +591,12 @@ class SearchNameQuerySet(models.QuerySet):
 CANDIDATE_FIELDS = ("place", "key", "word", "importance", "name", "alternate")
 
 
-def write_search_names(place_ids, places, alternates, new=frozenset()):
+def write_search_names(place_ids, places, alternates):
     """Make the keys of the places `place_ids` those of `places` ([(id, name, short_name, kind,
     population)], the published ones) and their alternate names ([(place id, name)]). A
     place whose keys are already these is left alone (a re-import, a save that changed no
     name); the others' keys are deleted (one DELETE a thousand places) and written again
-    (one executemany). The bulk import writes through this too, and names in `new` the
-    places it has just created: they have no keys to look up."""
+    (one executemany). The bulk import writes the places it updates through this too."""
     names = {}
     for pk, name, short_name, kind, population in places:
         names[pk] = (search_importance(kind, population), [name, short_name], [])
@@ -618,8 +617,7 @@ def write_search_names(place_ids, places, alternates, new=frozenset()):
     )
     stored = {}
     place_ids = list(place_ids)
-    looked_up = [pk for pk in place_ids if pk not in new]
-    batches = [looked_up[start : start + 1000] for start in range(0, len(looked_up), 1000)]
+    batches = [place_ids[start : start + 1000] for start in range(0, len(place_ids), 1000)]
     with connection.cursor() as cursor:
         for batch in batches:
             cursor.execute(

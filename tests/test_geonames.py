@@ -6,7 +6,7 @@ from django.core.management import CommandError
 
 from places.exchange.geonames import GEONAMES, geonames_records
 from places.exchange.plan import Plan
-from places.exchange.write import write_plan
+from places.exchange.write import write_plan, writing
 from places.models import AlternateName, Place
 from tests.commands import run
 from tests.pages import text
@@ -139,7 +139,8 @@ def test_an_edit_saved_while_geonames_imports_is_not_overwritten(db, kazakh_citi
         town.name, town.status = "Шахтинск", Place.Status.DRAFT
         town.save()
 
-        write_plan(plan)
+        with writing():
+            write_plan(plan)
 
     town.refresh_from_db()
     assert (town.name, town.status) == ("Шахтинск", Place.Status.DRAFT)

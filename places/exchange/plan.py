@@ -6,11 +6,20 @@ ranges) and staged: one row of a temporary table holding the place as it will be
 holds a batch of records and the problems found, never the file. Then SQL over the staged rows
 checks them against each other and the database: repeated ids and slugs, which places exist
 already (by external id, or by slug for places without one), slugs made from names, towns
-(Place.clean's rule). `write.write_plan` writes from the staged rows in the same transaction.
+(Place.clean's rule). `write.write_plan` writes from the staged rows in `write.writing()`.
+
+On SQLite, whose writers take turns, the checking takes no write lock: it reads the database
+and writes only the temporary tables (a DEFERRED transaction, as the connection's temporary
+schema is its own), so contributors save and other imports write meanwhile. Only the writing
+holds the lock (an IMMEDIATE transaction), with everything it can be spared done before it:
+the search keys of new places, for one. Whatever changed in between that the writing would
+get wrong refuses the import whole (`write.writing`, the database's unique and foreign
+keys), as on PostgreSQL, where both run in one transaction at READ COMMITTED.
 """
 
 import json
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -29,6 +38,8 @@ STAGED = "places_import_staged"
 STAGED_SECTIONS = "places_import_sections"
 # The slugs made from names, until they are copied into the staged rows.
 MADE_SLUGS = "places_import_slugs"
+# The search keys of the new places, made before the writing (places/exchange/search_keys.py).
+STAGED_KEYS = "places_import_keys"
 # The staged alternate names and photos of a place that has none.
 NO_TEXTS = '{"alternate_names": [], "photos": []}'
 SLUG_MAX_LENGTH = Place._meta.get_field("slug").max_length
@@ -53,7 +64,7 @@ FROM_FILE = UpdatePolicy(columns=PLACE_COLUMNS, replaces_names=True)
 
 
 class Plan:
-    """An import being checked, then written, in one transaction (a context manager).
+    """An import being checked, then written (a context manager; see write.writing).
 
     After `check`: `errors` (one line per bad record, in file order), `creates`, `updates`.
     """
@@ -66,9 +77,12 @@ class Plan:
         self._discard = False
 
     def __enter__(self):
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-        if connection.vendor == "sqlite":
+        # On SQLite the staged tables outlive the checking's transaction (see the module's
+        # docstring); elsewhere everything is one transaction.
+        self._atomic = None if connection.vendor == "sqlite" else transaction.atomic()
+        if self._atomic:
+            self._atomic.__enter__()
+        else:
             # SQLite's default page cache (2 MB) is far smaller than the indexes an import
             # updates at random places (the places list's among them): with 96 MB the same
             # import ran 1.25-1.4 times faster (bench/import_speed.py), and memory stays
@@ -92,9 +106,16 @@ class Plan:
         return self
 
     def __exit__(self, *exc_info):
+        if self._atomic is None:
+            # Nothing the checking wrote is in the database, whatever happened; a connection
+            # kept open (a test, a shell) must be able to import again.
+            for name in (STAGED, STAGED_SECTIONS, STAGED_KEYS, MADE_SLUGS):
+                sql.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            return False
         if exc_info[0] is None and not self._discard:
             sql.execute(f"DROP TABLE {STAGED}")
             sql.execute(f"DROP TABLE {STAGED_SECTIONS}")
+            sql.execute(f"DROP TABLE IF EXISTS {STAGED_KEYS}")
         elif exc_info[0] is None:
             transaction.set_rollback(True)  # a dry run; the staged table goes with it
         return self._atomic.__exit__(*exc_info)
@@ -107,6 +128,10 @@ class Plan:
         self, records: Iterable[PlaceRecord], progress: Callable[[int], None] | None = None
     ) -> None:
         """Stage and check every record; ExchangeError from the reader stops it all."""
+        with reading():
+            self._check(records, progress)
+
+    def _check(self, records, progress) -> None:
         rows, sections, count = [], [], 0
         for count, record in enumerate(records, 1):
             rows.append(self._stage(count, record, sections))
@@ -303,6 +328,24 @@ class Plan:
                 place.clean()
             except ValidationError as error:
                 self._problem(n, where, f"town: {' '.join(error.messages)}")
+
+
+@contextmanager
+def reading():
+    """On SQLite, a transaction that takes no write lock (DEFERRED): it may read the database
+    and write the connection's temporary tables, never the database. Elsewhere, nothing more
+    than the plan's transaction."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    mode, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
+    try:
+        with transaction.atomic():
+            connection.transaction_mode = mode  # it applied to the BEGIN alone
+            yield
+    finally:
+        connection.transaction_mode = mode
 
 
 class _TakenSlugs:

@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from places import cache, images
-from places.exchange import sql
-from places.exchange.plan import NO_TEXTS, STAGED, STAGED_SECTIONS, Plan
+from places.exchange import search_keys, sql
+from places.exchange.plan import NO_TEXTS, STAGED, STAGED_SECTIONS, Plan, reading
 from places.exchange.records import PLACE_COLUMNS, ExchangeError
 from places.models import (
     AlternateName,
@@ -29,7 +29,6 @@ from places.models import (
     Section,
     SlugRedirect,
     stored_section,
-    write_search_names,
 )
 
 PAGE_SIZE = 2000
@@ -37,11 +36,42 @@ ANALYZE_FROM = 10_000  # places written
 Progress = Callable[[str, int, int], None]
 
 
+@contextmanager
+def writing():
+    """The transaction a checked plan is written in (with write_plan), after the search keys of its
+    new places are made; it refuses the plan when the database changed since it was checked
+    in a way the writing would get wrong (ExchangeError)."""
+    with reading():
+        search_keys.stage()
+    with transaction.atomic():
+        _check_unchanged()
+        yield
+
+
+def _check_unchanged() -> None:
+    """Refuse the plan when a place it updates was deleted or given another slug, or a town
+    it names left the database, since it was checked (slugs and external ids taken
+    meanwhile are refused by the unique indexes)."""
+    place = Place._meta.db_table
+    changed = sql.rows(
+        f"SELECT s.place_where FROM {STAGED} s LEFT JOIN {place} p ON p.id = s.pk"
+        " WHERE s.pk IS NOT NULL AND (p.id IS NULL OR p.slug <> s.old_slug)"
+        f" UNION ALL SELECT s.place_where FROM {STAGED} s WHERE s.town <> ''"
+        f" AND NOT EXISTS (SELECT 1 FROM {place} p WHERE p.slug = s.town)"
+        f" AND NOT EXISTS (SELECT 1 FROM {STAGED} f WHERE f.slug = s.town) LIMIT 5"
+    )
+    if changed:
+        raise ExchangeError(
+            f"the places of {', '.join(where for (where,) in changed)} changed while the "
+            "file was checked; run it again"
+        )
+
+
 def write_plan(plan: Plan, progress: Progress | None = None) -> None:
-    """Write a checked plan without errors, inside its `with` block (its transaction)."""
+    """Write a checked plan without errors, inside writing() (its transaction)."""
     if plan.errors:
         raise ExchangeError("a plan with errors cannot be written")
-    assert connection.in_atomic_block, "write_plan runs inside the plan's `with` block"
+    assert connection.in_atomic_block, "write_plan runs inside writing()"
     total = plan.creates + plan.updates
     now = Place._meta.get_field("updated").get_db_prep_save(timezone.now(), connection)
     first_import = _is_first_import(plan)
@@ -64,7 +94,7 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
         if progress:
             progress("texts", min(start + PAGE_SIZE - 1, total), total)
     with _indexes_built_after(SearchName, first_import):
-        _write_search_names(total)
+        search_keys.write(total)
     if connection.vendor == "postgresql" and total >= ANALYZE_FROM:
         # Autovacuum analyses the tables only a while after the commit; until then PostgreSQL
         # plans as if they held what they held before (a re-import of 100,000 places with
@@ -74,32 +104,6 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
     # Every cached page is out of date once this commits: an import may touch any number of
     # places, and finding each one's pages would cost more than rendering them again.
     cache.everything_changed()
-
-
-def _write_search_names(total: int) -> None:
-    """The search keys of the places written, made again from their names as written (the
-    guide's kept name and the source's added alternate names included), page by page from
-    the staged rows: a page's published places and their alternate names in two joins, then
-    write_search_names's DELETE and executemany. The keys of new places are not looked up:
-    they have none."""
-    place, alternate = sql.table(Place), sql.table(AlternateName)
-    published = Place.Status.PUBLISHED.value
-    for start in range(1, total + 1, PAGE_SIZE):
-        page = _page(start)
-        staged = sql.rows(f"SELECT pk, old_slug FROM {STAGED} WHERE n >= %s AND n < %s", page)
-        ids = [pk for pk, _ in staged]
-        new = {pk for pk, old_slug in staged if old_slug is None}
-        places = sql.rows(
-            f"SELECT p.id, p.name, p.short_name, p.kind, p.population FROM {STAGED} s"
-            f" JOIN {place} p ON p.id = s.pk WHERE s.n >= %s AND s.n < %s AND p.status = %s",
-            [*page, published],
-        )
-        alternates = sql.rows(
-            f"SELECT a.place_id, a.name FROM {STAGED} s JOIN {alternate} a"
-            f" ON a.place_id = s.pk WHERE s.n >= %s AND s.n < %s",
-            page,
-        )
-        write_search_names(ids, places, alternates, new)
 
 
 def _is_first_import(plan: Plan) -> bool:

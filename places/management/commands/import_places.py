@@ -11,7 +11,7 @@ from places.exchange.csv import CsvReader
 from places.exchange.geojson import read_geojson
 from places.exchange.plan import FROM_FILE, Plan
 from places.exchange.records import ExchangeError
-from places.exchange.write import write_plan
+from places.exchange.write import write_plan, writing
 
 READERS = {"geojson": read_geojson, "csv": CsvReader}
 EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv"}
@@ -65,9 +65,10 @@ class Command(BaseCommand):
                 if options["dry_run"]:
                     plan.discard()
                 else:
-                    write_plan(plan, progress=self.show_progress)
-                    # One row for the run; each place's version waits for its first edit.
-                    history.record_import(source, plan.creates, plan.updates)
+                    with writing():
+                        write_plan(plan, progress=self.show_progress)
+                        # One row for the run; each place's version waits for its first edit.
+                        history.record_import(source, plan.creates, plan.updates)
                     self.stderr.write("", style_func=str)
         except ExchangeError as error:
             raise CommandError(f"{source}: {error}. Nothing was written.") from None
