@@ -109,7 +109,8 @@ def django_environment(database, cache):
     }
 
 
-def import_places(env, places, folder):
+def start_import(env, places, folder):
+    """Write the places' CSV file and start `import_places` on it: the running process."""
     path = folder / "places.csv"
     rows = generated_places(places)
     first = next(rows)
@@ -118,18 +119,14 @@ def import_places(env, places, folder):
         writer.writeheader()
         writer.writerow(first)
         writer.writerows(rows)
-    started = time.perf_counter()
-    out = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "manage.py", "import_places", str(path)],
         cwd=ROOT,
         env=env,
-        capture_output=True,  # its progress bar
+        stdout=subprocess.DEVNULL,  # its progress bar
+        stderr=subprocess.PIPE,
         text=True,
     )
-    if out.returncode:
-        raise SystemExit(f"load: the import failed: {out.stderr}")
-    path.unlink()
-    return time.perf_counter() - started
 
 
 def mix_paths(url, count, seed=1):
@@ -243,13 +240,16 @@ def main():
     folder = Path(tempfile.mkdtemp(prefix="load-"))
     folder.chmod(0o755)  # nginx's workers (nobody, under root) pass through it
     stack = folder / "stack"
-    started = False
+    started = importing = None
     try:
-        build = None
+        clock = time.perf_counter()
         if not (args.keep and database_exists(base, name) and complete(database, args.places)):
             server_query(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             server_query(base, f'CREATE DATABASE "{name}"')
-            build = True
+            migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
+            subprocess.run(migrate, cwd=ROOT, env=env, check=True)
+            # The stack starts while the places are imported: both take a while.
+            importing = start_import(env, args.places, folder)
         stack_env = {**env, "WEB_CONCURRENCY": str(args.workers)}
         stack_env.pop("SECRET_KEY")  # the stack makes one up
         stack_env.pop("DJANGO_SETTINGS_MODULE")
@@ -263,19 +263,19 @@ def main():
             raise SystemExit(f"load: the stack did not start: {out.stdout}{out.stderr}")
         started = True
         url = out.stdout.strip().splitlines()[-1].rstrip("/")
-        if build:
-            build = import_places(env, args.places, folder)
+        if importing:
+            errors = importing.communicate()[1]
+            if importing.returncode:
+                raise SystemExit(f"load: the import failed: {errors}")
+        prepared = time.perf_counter() - clock
         paths = mix_paths(database, args.urls)
         paths_file = folder / "paths.txt"
         paths_file.write_text("\n".join(paths) + "\n")
         (folder / "floor.txt").write_text("/healthz\n")
 
-        say(
-            f"PostgreSQL, {args.places:,} places"
-            + (f" (imported in {build:.1f} s)" if build else " (reused)")
-            + f"; {len(paths):,} paths: "
-            + ", ".join(f"{kind} {share}%" for kind, share in MIX)
-        )
+        how = "migrated and imported" if importing else "reused"
+        say(f"PostgreSQL, {args.places:,} places, {how}, and the stack started: {prepared:.1f} s")
+        say(f"{len(paths):,} paths: " + ", ".join(f"{kind} {share}%" for kind, share in MIX))
         say(
             f"gunicorn: {args.workers} workers behind nginx; wrk: 2 threads, "
             f"{args.connections} connections, {args.seconds} s a phase"
@@ -312,6 +312,9 @@ def main():
             figures.update(seconds=args.seconds, warm_up_lost=len(failed), lost=lost)
             args.json.write_text(json.dumps({**figures, "phases": results}, indent=1))
     finally:
+        if importing and importing.poll() is None:
+            importing.kill()
+            importing.wait()
         if started:
             subprocess.run([sys.executable, STACK, "stop", "--dir", stack], env=env, check=True)
             forget_cache(cache)

@@ -39,6 +39,7 @@ def test_a_short_load_run_on_100k_places_loses_no_request(tmp_path):
         text=True,
         timeout=900,
     )
+    sys.stdout.write(run.stdout)  # the figures, in the test's output
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(figures.read_text())
     assert (report["places"], report["workers"], report["paths"]) == (PLACES, 2, 200)
@@ -60,7 +61,7 @@ def test_a_short_load_run_on_100k_places_loses_no_request(tmp_path):
     assert phases["nginx"]["cache"]["HIT"] > 0
 
     lines = run.stdout.splitlines()
-    assert lines[0].startswith(f"PostgreSQL, {PLACES:,} places (imported in ")
+    assert lines[0].startswith(f"PostgreSQL, {PLACES:,} places, migrated and imported, ")
     for label in ("framework floor: /healthz", "mix, nginx cache passed by", "mix, nginx cache"):
         assert any(line.startswith(label) for line in lines), label
     assert lines[-1] == "lost requests: 0"

@@ -324,6 +324,9 @@ def test_a_forced_reload_reaches_django_and_a_post_is_never_kept(stack):
         pass
     reload = {"Cache-Control": "no-cache"}
     assert cache_status(stack, path, reload)[0] == "BYPASS"
+    fresh = path + "?reloaded-first"
+    assert cache_status(stack, fresh, reload)[0] == "BYPASS"
+    assert cache_status(stack, fresh)[0] == "MISS"  # the reload's answer was not kept
     data = urlencode({"language": "ru", "next": "/"}).encode()
     for _ in range(2):
         status, headers, _ = get(stack["url"] + "/i18n/setlang/", method="POST", data=data)
