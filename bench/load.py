@@ -216,7 +216,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=20, help="length of each phase")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (2 to 4)")
     parser.add_argument("--connections", type=int, default=16, help="wrk's open connections")
-    parser.add_argument("--urls", type=int, default=2000, help="distinct paths in the mix")
+    parser.add_argument("--urls", type=int, default=1000, help="distinct paths in the mix")
     parser.add_argument("--keep", action="store_true", help="reuse the database, and keep it")
     parser.add_argument("--database", help="its name (default: <DATABASE_URL's>_load_<places>)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
