@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install browser nginx wrk gettext axe lint messages vendor
+.PHONY: run test install browser nginx wrk gettext axe lighthouse lint messages vendor
 
 install: $(VENV)/.installed gettext
 
@@ -63,6 +63,14 @@ axe: $(AXE)
 $(AXE):
 	npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.14.1
 
+# The judge of the stack's compression (tests/test_stack.py): Lighthouse, from npm, which drives
+# Debian's Chromium.
+LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
+lighthouse: $(LIGHTHOUSE)
+
+$(LIGHTHOUSE):
+	npm install --silent --no-save --no-audit --no-fund --prefix .cache/lighthouse lighthouse@12.8.2
+
 # The maps' scripts: Leaflet and its marker clustering plugin, from npm, copied into
 # static/vendor/ with their licences. The copies are committed, so the site needs no npm to
 # run; run this again only to change a version (then commit static/vendor/).
@@ -82,7 +90,7 @@ vendor:
 		$(CURDIR)/static/vendor/leaflet.markercluster/
 	find static/vendor -type f -exec chmod 644 {} +
 
-test: install browser nginx wrk axe
+test: install browser nginx wrk axe lighthouse
 	$(BIN)/python -m pytest
 
 lint: install

@@ -17,6 +17,9 @@ CHANGES, which every change moves on; if CHANGES has not moved, neither has the 
 before rendering, and the entry is stored; otherwise it is stored as never current, so that the
 next view renders again knowing all its tags beforehand.
 
+Entries are kept per release (release()): the workers a release starts render its pages again,
+while those of the release before finish with theirs.
+
 Code that writes without Model.save() (bulk imports) calls everything_changed(). When the
 cache is a Redis server that stops answering, pages are rendered uncached (one warning per
 outage) until it is back.
@@ -24,10 +27,14 @@ outage) until it is back.
 
 import hashlib
 import logging
+import os
 import time
+from functools import cache as once
 from functools import partial, wraps
+from pathlib import Path
 from urllib.parse import urlencode
 
+import django
 from django.conf import settings
 from django.core import checks
 from django.core.cache import cache
@@ -55,6 +62,10 @@ LISTINGS = "listings"
 # More regions than this, and a page depends on LISTINGS instead (a 50 km circle overlaps at
 # most 9 away from the poles; the API's 2 by 2 degree box about 40).
 MAX_REGIONS = 64
+# What renders the pages, besides the data: the project's code, templates and translations
+# (release()), and the names collectstatic gave the static files.
+RELEASE_FOLDERS = ("guide", "places", "templates", "locale")
+RELEASE_SUFFIXES = {".py", ".html", ".txt", ".xml", ".mo"}
 # The answers a shared cache may share, and how every response says so.
 VARY = ("Accept-Language", "Cookie")
 
@@ -296,6 +307,24 @@ def _fail_soft(operation, *args):
     return answer
 
 
+@once
+def release():
+    """A digest of what renders the pages, read once per process (a few milliseconds)."""
+    root = Path(settings.BASE_DIR)
+    files = sorted(
+        path
+        for folder in RELEASE_FOLDERS
+        for path in (root / folder).rglob("*")
+        if path.suffix in RELEASE_SUFFIXES and path.is_file()
+    )
+    digest = hashlib.sha256(django.__version__.encode())
+    for path in [*files, Path(settings.STATIC_ROOT) / "staticfiles.json"]:
+        if path.is_file():
+            digest.update(os.path.relpath(path, root).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def page_address(request):
     """What a cached page is keyed by: scheme, host, path and the query string's parameters
     in a fixed order (a selection written in another order is the same page)."""
@@ -328,7 +357,7 @@ def cached_page(view=None, *, tags=(), vary=VARY):
         if not settings.PLACES_PAGE_CACHE_SECONDS:
             return _public(request, view(request, *args, **kwargs), vary)
         known = tags(request, *args, **kwargs) if callable(tags) else tags
-        key = "places:page:" + _digest(f"{get_language()} {page_address(request)}")
+        key = f"places:page:{release()}:" + _digest(f"{get_language()} {page_address(request)}")
         entry = _fail_soft(cache.get, key)
         if not isinstance(entry, dict):
             entry = None

@@ -4,6 +4,7 @@ that stops answering never takes pages down."""
 import hashlib
 import logging
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -15,6 +16,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.utils.cache import patch_cache_control
 
+from places import cache as cache_module
 from places.cache import cached_page
 from places.models import Place
 from tests.processes import free_port, manage
@@ -246,3 +248,31 @@ def test_a_view_that_says_how_it_may_be_cached_is_neither_stored_nor_given_publi
         assert response["Cache-Control"] == "private, no-store"
         assert not response.has_header("ETag")
     assert len(calls) == 2
+
+
+@pytest.fixture
+def next_release(settings, tmp_path):
+    """The project as a release that changes the base template would make it: its files in
+    another folder, read by a new process (release() is read once per process)."""
+    for folder in cache_module.RELEASE_FOLDERS:
+        shutil.copytree(settings.BASE_DIR / folder, tmp_path / folder)
+    base = tmp_path / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</body>", "<p>The next release.</p></body>"))
+    yield tmp_path
+    cache_module.release.cache_clear()
+
+
+def test_a_release_that_changes_a_template_renders_the_cached_pages_again(
+    client, settings, make_place, next_release
+):
+    url = make_place("Old name").get_absolute_url()
+    assert client.get(url).page_cache == "miss"
+    settings.BASE_DIR = next_release
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [next_release / "templates"]}]
+    # The workers of the release before: their entries serve them.
+    old = client.get(url)
+    assert old.page_cache == "hit" and "The next release." not in old.content.decode()
+    cache_module.release.cache_clear()  # a worker of the new release
+    new = client.get(url)
+    assert new.page_cache == "miss" and "The next release." in new.content.decode()
+    assert client.get(url).page_cache == "hit"

@@ -31,6 +31,7 @@ from tests.processes import ROOT, bare_environment, free_port, wait_for_port
 pytestmark = pytest.mark.stack
 STACK = ROOT / "deploy" / "stack"
 YEAR = 365 * 24 * 3600
+LIGHTHOUSE = ROOT / ".cache/lighthouse/node_modules/.bin/lighthouse"  # make lighthouse
 
 
 def stack_environment(folder):
@@ -149,6 +150,39 @@ def test_static_css_and_javascript_are_compressed_and_cached_for_ever(stack):
         cache_control = headers["Cache-Control"]
         assert "immutable" in cache_control and "public" in cache_control, name
         assert int(re.search(r"max-age=(\d+)", cache_control)[1]) >= YEAR, name
+
+
+def text_compression_audit(url):
+    """Lighthouse's "Enable text compression" on one page in Chromium: its score and the
+    addresses it says to compress."""
+    out = subprocess.run(
+        [
+            LIGHTHOUSE,
+            url,
+            "--only-audits=uses-text-compression",
+            "--output=json",
+            "--quiet",
+            "--chrome-flags=--headless --no-sandbox --disable-gpu --disable-background-networking",
+        ],
+        env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    audit = json.loads(out.stdout)["audits"]["uses-text-compression"]
+    return audit["score"], [item["url"] for item in audit["details"]["items"]]
+
+
+def test_lighthouse_finds_nothing_to_compress_through_nginx(stack):
+    # A place page loads the most text: its HTML, the site's CSS and scripts, the map's.
+    assert text_compression_audit(f"{stack['url']}/places/karlag-museum/") == (1, [])
+    # The audit can fail: gunicorn alone sends the page itself uncompressed.
+    gunicorn = re.search(
+        r"server (127\.0\.0\.1:\d+)", (stack["dir"] / "nginx" / "site.conf").read_text()
+    )
+    score, uncompressed = text_compression_audit(f"http://{gunicorn[1]}/places/karlag-museum/")
+    assert score < 1 and uncompressed == [f"http://{gunicorn[1]}/places/karlag-museum/"]
 
 
 def test_a_demo_photo_is_served_by_nginx_as_an_image_never_sniffed(stack):
