@@ -7,7 +7,6 @@ of its own), on free loopback ports. `pytest -m stack` runs these alone.
 """
 
 import gzip
-import http.cookiejar
 import json
 import os
 import re
@@ -20,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -57,16 +56,10 @@ def new_folder():
     return folder
 
 
-# How long nginx may answer from its copy of a page (s-maxage): short, so that the tests see
-# its copies expire.
-SHARED_CACHE_SECONDS = 3
-
-
-@pytest.fixture(scope="module")
-def stack():
+def started_stack(**variables):
+    """A stack with the demo, started with these settings on top; stopped after the yield."""
     folder = new_folder()
-    env = stack_environment(folder)
-    env["PLACES_SHARED_CACHE_SECONDS"] = str(SHARED_CACHE_SECONDS)
+    env = {**stack_environment(folder), **variables}
     started = time.monotonic()
     start = subprocess.run(
         [sys.executable, STACK, "start", "--dir", folder, "--demo"],
@@ -85,6 +78,11 @@ def stack():
         subprocess.run([sys.executable, STACK, "stop", "--dir", folder], env=env, check=True)
         sys.stderr.write(f"\nstack: stopped in {time.monotonic() - stopped:.1f} s\n")
         shutil.rmtree(folder)
+
+
+@pytest.fixture(scope="module")
+def stack():
+    yield from started_stack()
 
 
 def get(url, encoding=None, host=None, method="GET", data=None, headers=()):
@@ -246,131 +244,6 @@ def test_a_request_as_large_as_a_form_with_a_photo_too_large_reaches_django(stac
     assert limit > 2 * settings.PLACES_PHOTO_MAX_BYTES
     status, _, _ = get(f"{stack['url']}/admin/login/", method="POST", data=b"x" * (limit + 1))
     assert status == 413
-
-
-def cache_status(stack, path, headers=()):
-    status, response, body = get(stack["url"] + path, headers=headers)
-    assert status == 200, (path, status)
-    return response["X-Cache-Status"], response, body.decode()
-
-
-def stack_shell(stack, code):
-    """Run Python in the stack's database, as an operator's `manage.py shell` would."""
-    env = {**stack["env"], "SECRET_KEY": "tests-only", "DJANGO_SETTINGS_MODULE": "guide.settings"}
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-
-
-def test_nginx_keeps_a_public_page_and_asks_django_again_with_its_etag_once_stale(stack):
-    path = "/places/karlag-museum/nearby/"
-    first, headers, _ = cache_status(stack, path)
-    assert first in ("MISS", "HIT", "EXPIRED", "REVALIDATED")
-    assert headers["Cache-Control"] == (
-        f"public, max-age=0, s-maxage={SHARED_CACHE_SECONDS}, must-revalidate"
-    )
-    assert cache_status(stack, path)[0] == "HIT"
-    time.sleep(SHARED_CACHE_SECONDS + 0.5)
-    # Unchanged: Django answers nginx's If-None-Match with a 304, and nginx keeps its copy.
-    assert cache_status(stack, path)[0] == "REVALIDATED"
-    assert cache_status(stack, path)[0] == "HIT"
-    log = (stack["dir"] / "gunicorn.log").read_text()
-    assert re.search(rf'"GET {re.escape(path)} HTTP/1.[01]" 304 ', log)
-
-
-def test_nginx_keeps_a_copy_for_each_language_asked(stack):
-    path = "/places/karlag-museum/"
-    ru = {"Accept-Language": "ru"}
-    for headers in ((), ru):
-        while cache_status(stack, path, headers)[0] != "HIT":
-            pass  # at most a miss or a revalidation
-    assert 'lang="ru"' in cache_status(stack, path, ru)[2]
-    assert 'lang="en"' in cache_status(stack, path)[2]
-
-
-def test_an_edit_shows_through_nginx_within_the_shared_cache_seconds(stack):
-    path = "/places/karlag-museum/"
-    while cache_status(stack, path)[0] != "HIT":
-        pass
-    stack_shell(
-        stack,
-        "from places.models import Place\n"
-        "place = Place.objects.get(slug='karlag-museum')\n"
-        "place.name = 'KarLag Museum, renamed'\n"
-        "place.save()\n",
-    )
-    edited = time.monotonic()
-    while "KarLag Museum, renamed" not in cache_status(stack, path)[2]:
-        # A shared cache may show the page as it was for as long as s-maxage says, no longer.
-        assert time.monotonic() - edited < SHARED_CACHE_SECONDS + 1
-        time.sleep(0.1)
-
-
-def test_a_signed_in_visitor_never_gets_nor_leaves_a_copy_in_nginx(stack):
-    stack_shell(
-        stack,
-        "from django.contrib.auth.models import User\n"
-        "User.objects.create_superuser('cachetester', password='a long pass phrase')\n",
-    )
-    jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with browser.open(stack["url"] + "/admin/login/") as response:
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())
-    form = {"username": "cachetester", "password": "a long pass phrase", "next": "/admin/"}
-    form["csrfmiddlewaretoken"] = token[1]
-    with browser.open(stack["url"] + "/admin/login/", urlencode(form).encode()) as response:
-        assert response.url.endswith("/admin/") and "Log out" in response.read().decode()
-    assert "sessionid" in {cookie.name for cookie in jar}
-
-    def signed_in(path):
-        with browser.open(stack["url"] + path) as response:
-            assert response.status == 200
-            if path.startswith("/admin/"):
-                cache_control = response.headers["Cache-Control"]
-                assert "private" in cache_control and "no-store" in cache_control, path
-            return response.headers["X-Cache-Status"]
-
-    for path in ("/admin/", "/admin/places/place/", "/places/karlag-museum/"):
-        for _ in range(2):
-            assert signed_in(path) == "BYPASS", path
-    # A public page is the same for everyone, and says `public`, signed in or not: nginx keeps
-    # no copy of it all the same, so that the first visitor after them is answered by Django.
-    fresh = "/places/karlag-museum/?signed-in-first"
-    assert signed_in(fresh) == "BYPASS"
-    assert cache_status(stack, fresh)[0] == "MISS"
-    assert cache_status(stack, fresh)[0] == "HIT"
-    assert signed_in(fresh) == "BYPASS"
-    # The admin's pages are never kept for anyone.
-    for _ in range(2):
-        status, headers, _ = get(stack["url"] + "/admin/login/")
-        assert status == 200 and headers["X-Cache-Status"] == "MISS"
-
-
-def test_a_forced_reload_reaches_django_and_a_post_is_never_kept(stack):
-    path = "/places/karlag-museum/nearby/"
-    while cache_status(stack, path)[0] != "HIT":
-        pass
-    reload = {"Cache-Control": "no-cache"}
-    assert cache_status(stack, path, reload)[0] == "BYPASS"
-    fresh = path + "?reloaded-first"
-    assert cache_status(stack, fresh, reload)[0] == "BYPASS"
-    assert cache_status(stack, fresh)[0] == "MISS"  # the reload's answer was not kept
-    data = urlencode({"language": "ru", "next": "/"}).encode()
-    for _ in range(2):
-        status, headers, _ = get(stack["url"] + "/i18n/setlang/", method="POST", data=data)
-        assert status == 302 and headers["X-Cache-Status"] in (None, "", "MISS", "BYPASS")
-
-
-def test_the_health_check_is_never_kept_by_nginx(stack):
-    for _ in range(2):
-        status, headers, body = get(stack["url"] + "/healthz")
-        assert (status, body, headers["X-Cache-Status"]) == (200, b"ok\n", "MISS")
 
 
 def test_gunicorn_runs_the_number_of_workers_asked_for(stack):
