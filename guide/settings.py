@@ -110,6 +110,10 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
 # every process at once either way (places/cache.py); several worker processes share the work
 # and the memory through a cache such as redis://127.0.0.1:6379/0 (`check --deploy`: W001).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=5000")}
+# Sites (or a stack and the tests) sharing one Redis database keep apart by ?key_prefix=, which
+# django-environ passes on as "key_prefix", a name Django's caches do not read.
+if "key_prefix" in CACHES["default"]:
+    CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix")
 # Public pages are cached until a change to what they show, and at most this long; 0 turns
 # it off.
 PLACES_PAGE_CACHE_SECONDS = env.int("PLACES_PAGE_CACHE_SECONDS", default=600)

@@ -155,6 +155,19 @@ def test_an_empty_environment_runs_with_debug_off_and_only_local_host_names():
     assert site.stdout.strip() == "False ['localhost', '127.0.0.1', '[::1]']", site.stderr
 
 
+def test_cache_url_key_prefix_keeps_the_sites_keys_apart():
+    code = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        "print(cache.make_key('page'))"
+    )
+    url = "redis://127.0.0.1:6379/0?key_prefix=site-a"
+    env = bare_environment(DJANGO_SETTINGS_MODULE="guide.settings", SECRET_KEY="x", CACHE_URL=url)
+    site = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert site.stdout.strip() == "site-a:1:page", site.stderr
+
+
 def test_a_host_not_in_the_default_allowed_hosts_is_answered_400(client, db):
     assert client.get("/places/", HTTP_HOST="evil.example").status_code == 400
     assert client.get("/places/", HTTP_HOST="localhost").status_code == 200
