@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A page whose database cannot answer is a 503 "try again shortly" (the API's is JSON).
+    "guide.middleware.DatabaseUnavailableMiddleware",
     # Answers to signed-in users and the admin are `private, no-store` (places/cache.py).
     "places.cache.private_unless_public",
     # Last, as django-axes asks: it turns a refused login into the "locked" page.
@@ -110,8 +112,7 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
 # every process at once either way (places/cache.py); several worker processes share the work
 # and the memory through a cache such as redis://127.0.0.1:6379/0 (`check --deploy`: W001).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=5000")}
-# Sites (or a stack and the tests) sharing one Redis database keep apart by ?key_prefix=, which
-# django-environ passes on as "key_prefix", a name Django's caches do not read.
+# django-environ hands a URL's ?key_prefix= on lower-cased, where Django does not read it.
 if "key_prefix" in CACHES["default"]:
     CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix")
 # Public pages are cached until a change to what they show, and at most this long; 0 turns

@@ -691,11 +691,13 @@ def test_the_api_answers_503_json_when_the_database_cannot_be_reached(database_u
         assert response.json() == {
             "error": "The database cannot answer just now: try again shortly."
         }
-    # The pages keep the site's HTML error page.
-    page = client.get("/places/here/")
-    assert page.status_code == 500
-    assert page["Content-Type"].startswith("text/html")
-    assert "<h1>Something went wrong</h1>" in page.content.decode()
+    # The pages answer the same in HTML (guide/middleware.py).
+    for path in ["/places/here/", "/", "/search/?q=here"]:
+        page = client.get(path)
+        assert page.status_code == 503, path
+        assert page["Content-Type"].startswith("text/html")
+        assert page["Retry-After"] == "30"
+        assert "<h1>The guide is unavailable for a moment</h1>" in page.content.decode()
 
 
 def test_an_unexpected_error_under_api_is_a_json_500(make_place):

@@ -150,7 +150,7 @@ database_unreachable = test_api.database_unreachable
 def test_server_errors_carry_the_headers(database_unreachable):
     client = Client(raise_request_exception=False)
     for path, status, content_type in (
-        ("/places/odd/", 500, "text/html"),
+        ("/places/odd/", 503, "text/html"),
         ("/api/places/odd/", 503, "application/json"),
     ):
         response = client.get(path)

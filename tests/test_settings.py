@@ -143,6 +143,23 @@ def test_the_review_emails_are_sent_as_email_url_says(environment, expected):
     assert site.stdout.split() == expected.split(), site.stderr
 
 
+def test_a_key_prefix_in_cache_url_prefixes_every_key_the_site_stores():
+    # Two sites on one Redis (deploy/stack beside a production site) keep apart by it.
+    code = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        "print(cache.make_key('page'))"
+    )
+    env = bare_environment(
+        DJANGO_SETTINGS_MODULE="guide.settings",
+        SECRET_KEY="test-only",
+        CACHE_URL="redis://127.0.0.1:6379/0?key_prefix=stack-a",
+    )
+    site = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert site.stdout.strip() == "stack-a:1:page", site.stderr
+
+
 def test_an_empty_environment_runs_with_debug_off_and_only_local_host_names():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
@@ -153,19 +170,6 @@ def test_an_empty_environment_runs_with_debug_off_and_only_local_host_names():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert site.stdout.strip() == "False ['localhost', '127.0.0.1', '[::1]']", site.stderr
-
-
-def test_cache_url_key_prefix_keeps_the_sites_keys_apart():
-    code = (
-        "import django; django.setup(); from django.core.cache import cache; "
-        "print(cache.make_key('page'))"
-    )
-    url = "redis://127.0.0.1:6379/0?key_prefix=site-a"
-    env = bare_environment(DJANGO_SETTINGS_MODULE="guide.settings", SECRET_KEY="x", CACHE_URL=url)
-    site = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert site.stdout.strip() == "site-a:1:page", site.stderr
 
 
 def test_a_host_not_in_the_default_allowed_hosts_is_answered_400(client, db):
