@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install browser nginx gettext axe lighthouse lint messages vendor
+.PHONY: run test install browser nginx wrk gettext axe lighthouse lint messages vendor
 
 install: $(VENV)/.installed gettext
 
@@ -36,6 +36,13 @@ nginx:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx \
 			libnginx-mod-http-brotli-filter >/dev/null; }
+
+# The load run (bench/load.py, tests/test_battery_load.py) drives the stack with Debian's wrk.
+wrk:
+	@command -v wrk >/dev/null || { \
+		echo "Installing wrk for the load run (apt-get)..."; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 
 # The translations' tools (makemessages/compilemessages run xgettext, msgmerge, msgfmt).
 gettext:
@@ -83,7 +90,7 @@ vendor:
 		$(CURDIR)/static/vendor/leaflet.markercluster/
 	find static/vendor -type f -exec chmod 644 {} +
 
-test: install browser nginx axe lighthouse
+test: install browser nginx wrk axe lighthouse
 	$(BIN)/python -m pytest
 
 lint: install

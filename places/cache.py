@@ -459,6 +459,8 @@ def private_unless_public(get_response):
 
     def middleware(request):
         response = get_response(request)
+        if response.has_header("Cache-Control"):
+            return response  # it says already, and the session is not read (the health check)
         # Without a session cookie nobody is signed in: the session is not read, so that
         # answers to everyone else do not say they vary with cookies.
         signed_in = (
@@ -467,7 +469,7 @@ def private_unless_public(get_response):
             and request.user.is_authenticated
         )
         admin = getattr(request.resolver_match, "namespace", "") == "admin"
-        if not response.has_header("Cache-Control") and (signed_in or admin):
+        if signed_in or admin:
             patch_cache_control(response, private=True, no_store=True)
         return response
 

@@ -19,6 +19,8 @@ urlpatterns = [
     path("nearby/", views.near_me, name="near_me"),
     # For search engines (places/sitemaps.py).
     path("robots.txt", views.robots_txt, name="robots"),
+    # For monitors and load balancers: the process answers (docs/deploy.md).
+    path("healthz", views.healthz, name="healthz"),
     path(
         "sitemap.xml",
         cached_page(sitemap_views.index, tags=[LISTINGS]),

@@ -1,5 +1,5 @@
 """Public pages: the home page, place and area pages, the places near a place or a point,
-the places list with its filters, search, a country's towns, and robots.txt."""
+the places list with its filters, search, a country's towns, robots.txt and the health check."""
 
 import math
 from collections import Counter
@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from places import browse
 from places.cache import (
@@ -225,6 +226,14 @@ def near_me(request):
         places = Place.objects.nearest_published(lat, lon, NEAR_ME_RADIUS_KM, limit)
     context = {"form": form, "places": places, "radius_km": NEAR_ME_RADIUS_KM}
     return render(request, "places/near_me.html", context, status=400 if form.errors else 200)
+
+
+@never_cache
+def healthz(request):
+    """Liveness for systemd, load balancers and monitors: this process answers. Reads neither
+    the database nor the session, so that it says whether Django serves, and is the framework's
+    floor in the load run (bench/load.py); never cached, so that every check reaches Django."""
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 def robots_txt(request):

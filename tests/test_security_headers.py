@@ -37,6 +37,7 @@ PUBLIC = [
     ("/no/such/page/", 404, "text/html"),
     ("/places/no-such-place/", 404, "text/html"),
     ("/robots.txt", 200, "text/plain"),
+    ("/healthz", 200, "text/plain"),
     ("/sitemap.xml", 200, "application/xml"),
     ("/i18n/setlang/", 302, None),  # the language switcher's post, answered with a redirect
     ("/api/places/?bbox=72,49,73,50", 200, "application/geo+json"),

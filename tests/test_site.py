@@ -101,6 +101,25 @@ def test_404_page_has_one_h1(client, db):
     assert h1_count(response.content.decode()) == 1
 
 
+def test_health_check_answers_ok_without_touching_the_database(client):
+    # No `db` fixture: any query would fail the test.
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain"
+    assert response.content == b"ok\n"
+    assert "no-store" in response["Cache-Control"]  # no cache in between keeps it
+    assert not response.cookies and "Cookie" not in response.get("Vary", "")
+
+
+def test_health_check_reads_no_session_for_a_signed_in_user(
+    contributor_client, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = contributor_client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok\n")
+    assert "no-store" in response["Cache-Control"]
+
+
 @pytest.mark.parametrize(("latitude", "longitude"), [(90.5, 0), (-91, 0), (0, 180.5), (0, -200)])
 def test_database_refuses_coordinates_out_of_range(db, latitude, longitude):
     place = Place.objects.create(name="Edge", slug="edge", category="Test", latitude=0, longitude=0)
