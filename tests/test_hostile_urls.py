@@ -49,6 +49,7 @@ ROUTES = {
     "places:country": ("countries/{name}/", {"name": COUNTRIES}),
     "places:near_me": ("nearby/", {}),
     "places:robots": ("robots.txt", {}),
+    "places:healthz": ("healthz", {}),
     "places:sitemap_index": ("sitemap.xml", {}),
     "places:sitemap": ("sitemap-{section}.xml", {"section": list(SITEMAPS)}),
     "places:api_nearby": ("api/nearby/", {}),
