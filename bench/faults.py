@@ -70,9 +70,19 @@ def served_by(workers_log):
     return {int(r): int(p) for p, r, _ in ACCESS_LINE.findall(workers_log)}
 
 
-def restart_postgres(cluster, load, log, args):
+def gunicorn_workers(folder):
+    """The pids of the stack's gunicorn workers now: its master's children."""
+    master = json.loads((folder / "stack" / "stack.json").read_text())["gunicorn"]
+    return sorted(
+        int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    )
+
+
+def restart_postgres(cluster, load, log, args, processes):
     """Stop, wait, start; then go on until every worker that served before has served again
-    (and --settle seconds have passed), or --after seconds."""
+    (and --settle seconds have passed), or --after seconds. `processes` gets gunicorn's
+    workers before the stop and after."""
+    processes["before"] = gunicorn_workers(log.parent.parent)
     down = time.monotonic()
     cluster.stop()
     time.sleep(args.pg_down)
@@ -85,6 +95,7 @@ def restart_postgres(cluster, load, log, args):
         back = {worker.get(r["request"]) for r in load.records if r["ok"] and r["start"] > up}
         if before - {None} <= back and time.monotonic() > up + args.settle:
             break
+    processes["after"] = gunicorn_workers(log.parent.parent)
     return down, up
 
 
@@ -114,7 +125,7 @@ def kill_redis(redis, load, args, password):
     return down, up, figures
 
 
-def analyse(load, windows, workers_log, redis_figures, args):
+def analyse(load, windows, workers_log, redis_figures, args, processes):
     """Figures and verdicts from the records, per fault."""
     records, t0 = load.records, load.started
     worker_of = served_by(workers_log)
@@ -137,14 +148,16 @@ def analyse(load, windows, workers_log, redis_figures, args):
         served = [r for r in records if r["worker"] and r["end"] < pg[0]]
         before = sorted({r["worker"] for r in served})
         after = sorted({r["worker"] for r in records if r["worker"] and r["start"] >= pg[1]})
+        # A worker serves again from its first answer after the return that no failure of its
+        # follows: the time from the return to its last failure (0 if none), if it answered
+        # after it. (The first answer alone would count the time until a request happened to
+        # reach it.)
         recovery = {}
         for worker in before:
-            again = [
-                r["end"] - pg[1]
-                for r in records
-                if r["worker"] == worker and r["ok"] and r["start"] >= pg[1]
-            ]
-            recovery[worker] = round(min(again), 2) if again else None
+            since = [r for r in records if r["worker"] == worker and r["start"] >= pg[1]]
+            last_failure = max((r["end"] - pg[1] for r in since if not r["ok"]), default=0.0)
+            answered = any(r["ok"] and r["end"] - pg[1] >= last_failure for r in since)
+            recovery[worker] = round(last_failure, 2) if answered else None
         statuses = Counter(
             " ".join(str(part) for part in (r["status"], r["note"]) if part)
             for r in inside
@@ -158,11 +171,17 @@ def analyse(load, windows, workers_log, redis_figures, args):
             "failed_in_window": dict(statuses),
             "workers_before": before,
             "workers_after": after,
+            "gunicorn_workers": processes,
             "recovery_seconds": {str(w): s for w, s in recovery.items()},
         }
         verdicts.append(("the database really went away (failures in its window)", statuses))
         verdicts.append(("no 500 in the window: pages and API say 503", "500" not in statuses))
-        verdicts.append(("the same workers serve after the restart", before and before == after))
+        # Not replaced: gunicorn's workers are the same processes, and only they served (a
+        # worker may have had no request before the stop, only after).
+        same = processes["before"] == processes["after"] and set(before + after) <= set(
+            processes["before"]
+        )
+        verdicts.append(("the same workers serve after the restart", before and same))
         verdicts.append(
             (
                 f"every worker serves again within {args.recovery:g} s of the database's return",
@@ -215,8 +234,12 @@ def print_report(report):
             f"{pg['answered_in_window']} answered, failed by status: {pg['failed_in_window']}"
         )
         print(f"   workers before {pg['workers_before']}, after {pg['workers_after']}")
+        print(f"   gunicorn's workers before the stop and after: {pg['gunicorn_workers']}")
         for worker, seconds in pg["recovery_seconds"].items():
-            print(f"   worker {worker}: serves again {seconds} s after the database's return")
+            print(
+                f"   worker {worker}: serves again {seconds} s after the database's return "
+                "(its last failure; 0: none)"
+            )
     if "redis" in report:
         rd = report["redis"]
         print(
@@ -300,19 +323,20 @@ def measure(folder, faults, args):
         f"PostgreSQL, Redis and the stack with the demo ready in {time.monotonic() - started:.1f} s"
     )
     windows, redis_figures, log = {}, {}, folder / "stack" / "gunicorn.log"
+    processes = {}
     load.start()
     try:
         for fault in faults:
             time.sleep(args.warm)
             if fault == "postgres":
-                windows["postgres"] = restart_postgres(cluster, load, log, args)
+                windows["postgres"] = restart_postgres(cluster, load, log, args, processes)
             else:
                 *windows["redis"], redis_figures = kill_redis(redis, load, args, password)
     finally:
         load.stop()
     time.sleep(0.5)  # the access log's last lines
     workers_log = log.read_text(errors="replace")
-    report = analyse(load, windows, workers_log, redis_figures, args)
+    report = analyse(load, windows, workers_log, redis_figures, args, processes)
     print_report(report)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
