@@ -237,8 +237,11 @@ def test_an_unknown_host_is_answered_400(stack):
 
 def test_a_request_as_large_as_a_form_with_a_photo_too_large_reaches_django(stack):
     # Django, not nginx, refuses a photo over the limit: with the form's message, losing nothing.
-    # A form as a browser posts it, which Django reads whole (a body it never reads may be cut
-    # off as it answers, and nginx would say 502).
+    # A form as a browser posts it, with the CSRF cookie the form's page set, so that Django
+    # reads the body whole before it refuses the missing token (without the cookie it answers
+    # unread, and gunicorn may close the connection while nginx is still sending: a 502).
+    _, headers, _ = get(f"{stack['url']}/admin/login/")
+    cookie = re.search(r"csrftoken=[^;]+", ", ".join(headers.get_all("Set-Cookie")))[0]
     boundary = "guide-test-boundary"
     too_large_photo = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.jpg"\r\n'
@@ -246,11 +249,11 @@ def test_a_request_as_large_as_a_form_with_a_photo_too_large_reaches_django(stac
         + b"x" * (settings.PLACES_PHOTO_MAX_BYTES + 1)
         + f"\r\n--{boundary}--\r\n".encode()
     )
-    form = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    form = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookie}
     status, _, body = get(
         f"{stack['url']}/admin/login/", method="POST", data=too_large_photo, headers=form
     )
-    assert status == 403 and b"CSRF" in body  # Django's answer to a post without a token
+    assert status == 403 and b"CSRF" in body  # Django's answer to a form without a token
 
     site = (stack["dir"] / "nginx" / "site.conf").read_text()
     limit = int(re.search(r"client_max_body_size (\d+)k;", site)[1]) * 1024
